@@ -1,0 +1,241 @@
+"""The metric catalogue: which metrics are scored, how, for whom, as data.
+
+One :class:`Metric` per scored metric, keyed by its score ID (``OF1xxx``). Its raw value, where
+NHS England publishes one, has the value ID ``OF0xxx``. Scoring methods:
+
+``ranked``    score = 1 + 3 × b / (n − 1) within the peer group (b = strictly better values)
+``banded``    fixed bands on the raw value, e.g. ``>=0:1; >-1:2; >-2:3; else:4``
+``combined``  a lookup on the scores of two component metrics (the OF1080 finance matrix)
+``supplied``  the 1–4 score is typed in (CQC ratings, scores against the trust's own plan)
+
+Any metric also accepts a supplied score in its score-ID column (e.g. NHS England's published
+OF1xxx score), which then takes precedence over the score computed from the raw value.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from ..errors import MethodologyError
+
+__all__ = ["Metric", "Catalogue", "load_catalogue", "catalogue_from_rows", "SCORING_METHODS",
+           "DOMAINS", "CATALOGUE_COLUMNS"]
+
+SCORING_METHODS = ("ranked", "banded", "combined", "supplied")
+PEER_GROUPS = ("type", "national")
+DIRECTIONS = ("higher", "lower")
+DOMAINS = (
+    "Access to services",
+    "Effectiveness and experience",
+    "Patient safety",
+    "People and workforce",
+    "Finance and productivity",
+)
+CATALOGUE_COLUMNS = ("score_id", "value_id", "name", "domain", "direction", "scoring", "rule",
+                     "peer_group", "types", "in_average")
+_ID = re.compile(r"^[A-Z]{2}\d{4}$")
+_BAND = re.compile(r"^\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)\s*:\s*([1-4])\s*$")
+
+
+@dataclass(frozen=True)
+class Band:
+    """``value <op> threshold`` gives ``score``; bands are tried in order."""
+
+    op: str
+    threshold: float
+    score: float
+
+    def matches(self, value: float) -> bool:
+        return {">=": value >= self.threshold, ">": value > self.threshold,
+                "<=": value <= self.threshold, "<": value < self.threshold}[self.op]
+
+
+@dataclass(frozen=True)
+class Metric:
+    score_id: str
+    value_id: str | None
+    name: str
+    domain: str
+    direction: str
+    scoring: str
+    peer_group: str
+    types: tuple[str, ...]
+    in_average: bool
+    rule: str = ""
+    bands: tuple[Band, ...] = ()
+    else_score: float | None = None
+    components: tuple[str, ...] = ()
+    matrix: tuple[tuple[float, ...], ...] = ()
+    observed: tuple[tuple[bool, ...], ...] = ()
+
+    @property
+    def higher_is_better(self) -> bool:
+        return self.direction == "higher"
+
+    def applies_to(self, org_type: str) -> bool:
+        return org_type in self.types
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    year: str
+    metrics: tuple[Metric, ...]
+
+    def __post_init__(self) -> None:
+        ids = [m.score_id for m in self.metrics]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise MethodologyError(f"metric catalogue lists {', '.join(sorted(dup))} more than once")
+        for m in self.metrics:
+            for c in m.components:
+                if c not in ids:
+                    raise MethodologyError(
+                        f"metric {m.score_id} combines {c}, which is not in the catalogue"
+                    )
+
+    def __iter__(self):
+        return iter(self.metrics)
+
+    def __len__(self) -> int:
+        return len(self.metrics)
+
+    def __getitem__(self, score_id: str) -> Metric:
+        for m in self.metrics:
+            if m.score_id == score_id:
+                return m
+        raise KeyError(score_id)
+
+    def __contains__(self, score_id: object) -> bool:
+        return any(m.score_id == score_id for m in self.metrics)
+
+    def by_column(self) -> dict[str, tuple[Metric, str]]:
+        """Input column ID → (metric, "value" | "score")."""
+        out: dict[str, tuple[Metric, str]] = {}
+        for m in self.metrics:
+            if m.value_id:
+                out[m.value_id] = (m, "value")
+            out[m.score_id] = (m, "score")
+        return out
+
+    def for_type(self, org_type: str) -> tuple[Metric, ...]:
+        return tuple(m for m in self.metrics if m.applies_to(org_type))
+
+    def with_metrics(self, extra: "list[Metric] | tuple[Metric, ...]") -> "Catalogue":
+        return Catalogue(self.year, self.metrics + tuple(extra))
+
+    def to_rows(self) -> list[dict[str, str]]:
+        return [
+            {"score_id": m.score_id, "value_id": m.value_id or "", "name": m.name,
+             "domain": m.domain, "direction": m.direction, "scoring": m.scoring, "rule": m.rule,
+             "peer_group": m.peer_group, "types": " ".join(m.types),
+             "in_average": "yes" if m.in_average else "no"}
+            for m in self.metrics
+        ]
+
+
+def _parse_bands(metric: str, rule: str) -> tuple[tuple[Band, ...], float]:
+    bands: list[Band] = []
+    else_score = None
+    for part in (p for p in rule.split(";") if p.strip()):
+        part = part.strip()
+        if part.startswith("else"):
+            try:
+                else_score = float(part.split(":", 1)[1])
+            except (IndexError, ValueError):
+                else_score = None
+            continue
+        m = _BAND.match(part)
+        if not m:
+            raise MethodologyError(
+                f"metric {metric}: band {part!r} is not like '>=0:1' (operator, threshold, score)"
+            )
+        bands.append(Band(m.group(1), float(m.group(2)), float(m.group(3))))
+    if not bands or else_score is None:
+        raise MethodologyError(
+            f"metric {metric}: banded rule {rule!r} needs bands and an 'else:N' score, "
+            "e.g. '>=0:1; >-1:2; >-2:3; else:4'"
+        )
+    return tuple(bands), else_score
+
+
+def _parse_grid(metric: str, text: str, cast) -> tuple[tuple, ...]:
+    rows = [tuple(cast(x) for x in r.split()) for r in text.split("|")]
+    if len(rows) != 4 or any(len(r) != 4 for r in rows):
+        raise MethodologyError(f"metric {metric}: matrix {text!r} must be 4 rows of 4 scores")
+    return tuple(rows)
+
+
+def _parse_combined(metric: str, rule: str):
+    parts = dict(p.strip().split("=", 1) for p in rule.split(";") if "=" in p)
+    try:
+        components = tuple(parts["components"].split())
+        matrix = _parse_grid(metric, parts["matrix"], float)
+    except KeyError as exc:
+        raise MethodologyError(
+            f"metric {metric}: combined rule needs components=A B; matrix=...; missing {exc}"
+        ) from None
+    observed = (_parse_grid(metric, parts["observed"], lambda x: x == "1")
+                if "observed" in parts else tuple((True,) * 4 for _ in range(4)))
+    if len(components) != 2:
+        raise MethodologyError(f"metric {metric}: a combined metric needs two components")
+    return components, matrix, observed
+
+
+def _yes(value: str) -> bool:
+    return str(value).strip().lower() in ("yes", "y", "true", "1")
+
+
+def metric_from_row(row: dict[str, str], known_types: tuple[str, ...]) -> Metric:
+    """One catalogue row (CSV or the workbook's Metrics sheet) → :class:`Metric`."""
+    get = lambda k: ("" if row.get(k) is None else str(row.get(k))).strip()  # noqa: E731
+    sid = get("score_id").upper()
+    if not _ID.match(sid):
+        raise MethodologyError(f"metric ID {sid!r} is not like OF1023")
+    scoring = get("scoring").lower()
+    if scoring not in SCORING_METHODS:
+        raise MethodologyError(
+            f"metric {sid}: scoring {scoring!r} is not one of {', '.join(SCORING_METHODS)}"
+        )
+    direction = get("direction").lower() or "lower"
+    if direction not in DIRECTIONS:
+        raise MethodologyError(f"metric {sid}: direction {direction!r} is not higher or lower")
+    peer = get("peer_group").lower() or "type"
+    if peer not in PEER_GROUPS:
+        raise MethodologyError(f"metric {sid}: peer group {peer!r} is not type or national")
+    types = tuple(get("types").replace(",", " ").split())
+    bad = [t for t in types if t not in known_types]
+    if bad or not types:
+        raise MethodologyError(
+            f"metric {sid}: types {get('types')!r} must be among {', '.join(known_types)}"
+        )
+    value_id = get("value_id").upper() or None
+    if value_id and not _ID.match(value_id):
+        raise MethodologyError(f"metric {sid}: value ID {value_id!r} is not like OF0023")
+    if scoring in ("ranked", "banded") and not value_id:
+        raise MethodologyError(f"metric {sid}: {scoring} scoring needs a value_id (e.g. OF0023)")
+    rule = get("rule")
+    extra: dict = {}
+    if scoring == "banded":
+        extra["bands"], extra["else_score"] = _parse_bands(sid, rule)
+    elif scoring == "combined":
+        extra["components"], extra["matrix"], extra["observed"] = _parse_combined(sid, rule)
+    return Metric(score_id=sid, value_id=value_id, name=get("name") or sid,
+                  domain=get("domain"), direction=direction, scoring=scoring, peer_group=peer,
+                  types=types, in_average=_yes(get("in_average") or "yes"), rule=rule, **extra)
+
+
+def catalogue_from_rows(year: str, rows, known_types: tuple[str, ...]) -> Catalogue:
+    return Catalogue(year, tuple(metric_from_row(r, known_types) for r in rows))
+
+
+def load_catalogue(methodology=None) -> Catalogue:
+    """The metric catalogue shipped for ``methodology`` (default: 2025/26)."""
+    from .methodology import load_methodology
+
+    meth = methodology or load_methodology()
+    text = resources.files("xl_league.data").joinpath(meth.catalogue_file).read_text("utf-8")
+    return catalogue_from_rows(meth.year, csv.DictReader(io.StringIO(text)), meth.types)
