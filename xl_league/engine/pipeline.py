@@ -50,6 +50,8 @@ class LeagueTables:
     domain_segments: pd.DataFrame
     cut_points: pd.DataFrame        # one row per pool: pool, rule, organisations, c1, c2, c3
     domain_cut_points: pd.DataFrame
+    organisations: pd.DataFrame     # the checked inputs: name, type, region, subtype, flags
+    metric_values: pd.DataFrame     # the checked input columns (raw values / supplied scores)
     notes: tuple[str, ...] = field(default=())
 
     def table(self, org_type: str) -> pd.DataFrame:
@@ -161,7 +163,8 @@ def compute_league_tables(organisations: pd.DataFrame, values: pd.DataFrame,
         metric_scores=ms.scores.loc[order], metric_ranks=ms.ranks.loc[order],
         metric_peers=ms.peers.loc[order], supplied_scores=ms.supplied.loc[order],
         domain_scores=dom.loc[order], domain_segments=dom_segments.loc[order],
-        cut_points=cuts, domain_cut_points=dom_cuts, notes=tuple(notes))
+        cut_points=cuts, domain_cut_points=dom_cuts, organisations=orgs.loc[order],
+        metric_values=vals.loc[order], notes=tuple(notes))
 
 
 def _domain_segments(dom: pd.DataFrame, types: pd.Series, meth: Methodology
