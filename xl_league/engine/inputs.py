@@ -110,6 +110,10 @@ def check_values(values: pd.DataFrame, orgs: pd.DataFrame, catalogue: Catalogue)
     if unknown_orgs:
         raise InputError(f"metric values are given for {unknown_orgs[0]}, which is not in the "
                          "organisations", organisation=unknown_orgs[0])
+    dup_cols = vals.columns[vals.columns.duplicated()].unique().tolist()
+    if dup_cols:
+        raise InputError(f"metric {dup_cols[0]} has more than one column of values: keep one",
+                         metric=str(dup_cols[0]))
     known = catalogue.by_column()
     for col in vals.columns:
         if col not in known:
