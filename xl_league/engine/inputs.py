@@ -101,7 +101,11 @@ def check_values(values: pd.DataFrame, orgs: pd.DataFrame, catalogue: Catalogue)
     vals = values.copy()
     if "code" in vals.columns:
         vals = vals.set_index("code")
-    vals.index = vals.index.map(lambda c: str(c).strip())
+    vals.index = vals.index.map(lambda c: "" if c is None or (isinstance(c, float) and np.isnan(c))
+                                else str(c).strip())
+    if (vals.index == "").any():
+        raise InputError("a row of metric values has a blank code: every row needs the "
+                         "organisation's ODS code")
     dup = vals.index[vals.index.duplicated()].unique().tolist()
     if dup:
         raise InputError(f"organisation code {dup[0]} has more than one row of metric values",
