@@ -126,8 +126,9 @@ def check_values(values: pd.DataFrame, orgs: pd.DataFrame, catalogue: Catalogue)
                              "the metric to the catalogue", metric=str(col))
     out = pd.DataFrame(index=orgs.index)
     for col in vals.columns:
-        numeric = pd.to_numeric(vals[col], errors="coerce")
-        bad = numeric.isna() & vals[col].notna()
+        given = vals[col].map(lambda x: np.nan if isinstance(x, str) and not x.strip() else x)
+        numeric = pd.to_numeric(given, errors="coerce")
+        bad = numeric.isna() & given.notna()
         if bad.any():
             code = bad[bad].index[0]
             raise InputError(f"organisation {code}, metric {col}: {vals.at[code, col]!r} is not "
