@@ -54,6 +54,8 @@ def parse_flag(value: object) -> bool | None:
 def check_organisations(organisations: pd.DataFrame, meth: Methodology) -> pd.DataFrame:
     """A clean copy indexed by code with columns name, type, region, subtype, in_deficit, in_rsp."""
     orgs = organisations.copy()
+    if len(orgs) == 0:
+        raise InputError("no organisations were given: add at least one row of inputs")
     if "code" in orgs.columns:
         orgs = orgs.set_index("code")
     orgs.index = orgs.index.map(lambda c: "" if c is None or (isinstance(c, float) and np.isnan(c))
@@ -91,8 +93,6 @@ def check_organisations(organisations: pd.DataFrame, meth: Methodology) -> pd.Da
                                  organisation=code) from None
         orgs[col] = pd.array(parsed, dtype="boolean")
     orgs["in_rsp"] = orgs["in_rsp"].fillna(False)
-    if len(orgs) == 0:
-        raise InputError("no organisations were given: add at least one row of inputs")
     return orgs[["name", "type", "region", "subtype", "in_deficit", "in_rsp"]]
 
 
