@@ -19,6 +19,9 @@ __all__ = ["Methodology", "load_methodology", "available_years", "CUT_POINT_RULE
 
 CUT_POINT_RULES = ("national-quartiles", "type-quartiles", "fixed")
 _YEAR_FILES = {"2025/26": "nof-2025-26.toml"}
+_QUANTILE_METHODS = ("linear", "inverted_cdf", "averaged_inverted_cdf", "closest_observation",
+                     "interpolated_inverted_cdf", "hazen", "weibull", "median_unbiased",
+                     "normal_unbiased", "lower", "higher", "midpoint", "nearest")
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,29 @@ class Methodology:
             raise MethodologyError(
                 f"cut-point rule {self.cut_point_rule!r} is not one of {', '.join(CUT_POINT_RULES)}"
             )
-        cps = tuple(float(c) for c in self.fixed_cut_points)
+        try:
+            cps = tuple(float(c) for c in self.fixed_cut_points)
+        except (TypeError, ValueError):
+            raise MethodologyError(
+                f"fixed cut-points {list(self.fixed_cut_points)} must be three numbers, "
+                "e.g. 2.05,2.33,2.62"
+            ) from None
         object.__setattr__(self, "fixed_cut_points", cps)
+        if self.quantile_method not in _QUANTILE_METHODS:
+            raise MethodologyError(
+                f"quantile method {self.quantile_method!r} is not one of "
+                f"{', '.join(_QUANTILE_METHODS)} ('linear' = Excel's QUARTILE.INC)"
+            )
+        if not 1 <= self.override_cap_segment <= 4:
+            raise MethodologyError(
+                f"financial override cap segment {self.override_cap_segment} must be 1 to 4 "
+                "(2025/26: 3)"
+            )
+        if not self.best_score < self.worst_score:
+            raise MethodologyError(
+                f"best score {self.best_score} must be below worst score {self.worst_score} "
+                "(2025/26: 1 and 4)"
+            )
         if cps and (len(cps) != 3 or any(b <= a for a, b in zip(cps, cps[1:]))):
             raise MethodologyError(
                 f"fixed cut-points {list(cps)} must be three increasing numbers, e.g. 2.05,2.33,2.62"
@@ -128,6 +152,14 @@ def methodology_from_toml(text: str) -> Methodology:
     sco = raw.get("scoring", {})
     lik = raw.get("likely_ranges", {})
     d = Methodology()
+    try:
+        return _from_sections(raw, seg, fin, rsp, sco, lik, d)
+    except (TypeError, ValueError) as exc:
+        raise MethodologyError(f"methodology file has a value of the wrong kind: {exc}") from None
+
+
+def _from_sections(raw: dict, seg: dict, fin: dict, rsp: dict, sco: dict, lik: dict,
+                   d: Methodology) -> Methodology:
     return Methodology(
         year=raw.get("year", d.year),
         catalogue_file=raw.get("catalogue", d.catalogue_file),
