@@ -116,6 +116,8 @@ def score_metrics(organisations: pd.DataFrame, values: pd.DataFrame, catalogue: 
         applies = types.isin(metric.types).to_numpy()
         raw = column(metric.value_id)
         computed = np.full(n_orgs, np.nan)
+        given = column(metric.score_id)
+        use_given = ~np.isnan(given)
         if metric.scoring == "ranked":
             for group in _peer_groups(metric, types, meth):
                 computed[group] = ranked_scores(raw[group], metric.higher_is_better,
@@ -125,11 +127,9 @@ def score_metrics(organisations: pd.DataFrame, values: pd.DataFrame, catalogue: 
         elif metric.scoring == "combined":
             a, b = (scores[c] for c in metric.components)
             computed, unobserved = combined_scores(a, b, metric)
-            for code in codes[unobserved & applies]:
+            for code in codes[unobserved & applies & ~use_given]:
                 notes.append(f"{code}: {metric.score_id} used an unobserved cell of the finance "
                              "matrix (filled by the published pattern)")
-        given = column(metric.score_id)
-        use_given = ~np.isnan(given)
         score = np.where(use_given, given, computed)
         score[~applies] = np.nan
         scores[metric.score_id] = score
