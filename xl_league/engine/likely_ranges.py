@@ -42,7 +42,23 @@ def likely_ranges(scores: pd.DataFrame, counted: list[str], types: pd.Series,
                   replicates: int, seed: int,
                   confidence: float = 0.95, cap_segment: int = 3, decimals: int = 2
                   ) -> pd.DataFrame:
-    """Columns score_low, score_high, rank_low, rank_high (NaN where not ``eligible``)."""
+    """Columns score_low, score_high, rank_low, rank_high (NaN where not ``eligible``).
+
+    Random draws are dealt to organisations in code order, so the ranges do not depend on the
+    order of the input rows.
+    """
+    order = np.argsort(scores.index.to_numpy(dtype=str), kind="stable")
+    out = _likely_ranges(scores.iloc[order], counted, types.iloc[order],
+                         np.asarray(in_deficit, bool)[order], np.asarray(org_cuts)[order],
+                         np.asarray(eligible, bool)[order], replicates=replicates, seed=seed,
+                         confidence=confidence, cap_segment=cap_segment, decimals=decimals)
+    return out.loc[scores.index]
+
+
+def _likely_ranges(scores: pd.DataFrame, counted: list[str], types: pd.Series,
+                   in_deficit: np.ndarray, org_cuts: np.ndarray, eligible: np.ndarray, *,
+                   replicates: int, seed: int, confidence: float, cap_segment: int,
+                   decimals: int) -> pd.DataFrame:
     cols = ["score_low", "score_high", "rank_low", "rank_high"]
     n = len(scores)
     if replicates <= 0 or n == 0:
