@@ -1,0 +1,143 @@
+"""Per-organisation packs: one plain ``.xlsx`` per trust, to send out.
+
+A pack opens on a locked-down laptop with no Python, no macros and no add-in (Excel 2010 or
+later): values, native charts and native formulas only. Sheets::
+
+    Summary       position, average, segments, override, likely ranges, distance to the next
+                  segment, national cut-points, domain scores against peers, two charts
+    Metrics       every metric: raw value, score, peer quartiles, rank in the peer group, chart
+    League table  the type's league table (values; peers' detail optional)
+    What-if       type new scores / flip the deficit flag: live average, segments, position
+
+>>> from xl_league.packs import pack_filename
+>>> pack_filename("RX1", 'Fictional "City" Hospitals NHS Foundation Trust')
+'RX1 - Fictional City Hospitals NHS FT.xlsx'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from ..engine import LeagueTables
+from ..errors import InputError, WorkbookError
+from .content import (LEAGUE_PUBLISHED, PackContent, domain_peer_medians, league_rows,
+                      pack_content, peer_statistics)
+from .sheets import (SHEET_LEAGUE, SHEET_METRICS, SHEET_SUMMARY, SHEET_WHATIF, add_styles,
+                     write_league, write_metrics, write_summary)
+from .whatif_formulas import write_whatif
+
+__all__ = ["write_packs", "pack_filename", "build_pack", "SHEET_SUMMARY", "SHEET_METRICS",
+           "SHEET_LEAGUE", "SHEET_WHATIF"]
+
+_FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
+_ABBREVIATIONS = ((r"\bNHS Foundation Trust\b", "NHS FT"), (r"\bFoundation Trust\b", "FT"),
+                  (r"\bIntegrated Care Board\b", "ICB"), (r"\s+", " "))
+_MAX_NAME = 40
+LEAGUE_AVERAGE_INDEX = [k for k, _ in LEAGUE_PUBLISHED].index("average_score")
+
+
+def pack_filename(code: str, name: str) -> str:
+    """``"CODE - Short Name.xlsx"``: Windows-safe, the name abbreviated and cut at a word."""
+    safe_code = _FORBIDDEN.sub("", str(code)).strip(" .") or "pack"
+    short = _FORBIDDEN.sub("", str(name or ""))
+    for pattern, repl in _ABBREVIATIONS:
+        short = re.sub(pattern, repl, short)
+    short = short.strip()
+    if len(short) > _MAX_NAME:
+        cut = short[:_MAX_NAME + 1].rsplit(" ", 1)[0]
+        short = cut if len(cut) >= _MAX_NAME // 2 else short[:_MAX_NAME]
+    short = short.strip(" .")
+    return f"{safe_code} - {short}.xlsx" if short else f"{safe_code}.xlsx"
+
+
+def build_pack(content: PackContent, league: list[list], *,
+               include_peer_detail: bool = True) -> Workbook:
+    """The pack workbook for one organisation (``league`` = its type's :func:`league_rows`)."""
+    wb = Workbook()
+    add_styles(wb)
+    summary = wb.active
+    summary.title = SHEET_SUMMARY
+    metrics = wb.create_sheet(SHEET_METRICS)
+    league_ws = wb.create_sheet(SHEET_LEAGUE)
+    whatif = wb.create_sheet(SHEET_WHATIF)
+    blocks = write_league(wb, league_ws, content, league, include_peer_detail)
+    write_metrics(wb, metrics, content)
+    write_whatif(wb, whatif, content)
+    averages = [row[LEAGUE_AVERAGE_INDEX] for row in league
+                if row[LEAGUE_AVERAGE_INDEX] is not None]
+    write_summary(wb, summary, content, league_ws, blocks,
+                  (min(averages), max(averages)) if averages else None)
+    wb.properties.title = f"NHS Oversight Framework {content.year}: {content.name}"
+    wb.properties.creator = "xl-league"
+    wb.properties.subject = f"{content.code} {content.type_label} pack"
+    return wb
+
+
+def _save_atomic(wb: Workbook, path: Path) -> None:
+    """Save to a temporary file beside ``path``, then replace: never a half-written pack."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:20]}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def _check_codes(results: LeagueTables, codes: Iterable[str] | None) -> list[str]:
+    known = list(results.league.index)
+    if codes is None:
+        return known
+    wanted = [str(c).strip() for c in codes]
+    missing = [c for c in wanted if c not in results.league.index]
+    if missing:
+        raise InputError(f"no organisation with code {missing[0]!r} in the results: use codes "
+                         f"from the inputs, e.g. {', '.join(known[:3])}", organisation=missing[0])
+    return list(dict.fromkeys(wanted))
+
+
+def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None = None,
+                include_peer_detail: bool = True, quarter: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> list[Path]:
+    """Write one pack per organisation (or per ``codes``) into ``out_dir``; return the paths.
+
+    ``include_peer_detail=False`` leaves other organisations' detail out of the league table
+    (only position, code, name, average metric score, segment and final segment remain).
+    ``quarter`` (e.g. ``"Q2 2025/26"``) is shown in titles. ``progress(done, total)`` is called
+    after each pack. Each file is written atomically (temporary file, then replace).
+    """
+    todo = _check_codes(results, codes)
+    out = Path(out_dir)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WorkbookError(f"cannot create the output folder {str(out)!r}: {exc.strerror}") from None
+    stats = peer_statistics(results)
+    domain_medians = domain_peer_medians(results)
+    leagues: dict[str, list[list]] = {}
+    paths: list[Path] = []
+    for done, code in enumerate(todo, start=1):
+        content = pack_content(results, code, stats, domain_medians, quarter=quarter)
+        if content.org_type not in leagues:
+            leagues[content.org_type] = league_rows(results, content.org_type, include_peer_detail)
+        wb = build_pack(content, leagues[content.org_type],
+                        include_peer_detail=include_peer_detail)
+        path = out / pack_filename(code, content.name)
+        try:
+            _save_atomic(wb, path)
+        except OSError as exc:
+            raise WorkbookError(f"cannot write the pack {str(path)!r}: {exc.strerror}") from None
+        paths.append(path)
+        if progress is not None:
+            progress(done, len(todo))
+    return paths
