@@ -80,7 +80,8 @@ def national_demo_dataset(seed: int = 2025) -> DemoDataset:
     orgs = demo_organisations()
     catalogue = load_catalogue()
     n = len(orgs)
-    performance = rng.standard_normal(n) + orgs["subtype"].map(_SUBTYPE_EFFECT).fillna(0.0).to_numpy()
+    subtype_effect = orgs["subtype"].map(_SUBTYPE_EFFECT).fillna(0.0).to_numpy()
+    performance = rng.standard_normal(n) + subtype_effect
     finance = (_FINANCE_SHARE * performance
                + math.sqrt(1 - _FINANCE_SHARE ** 2) * rng.standard_normal(n))
     columns = _metric_columns(catalogue)
