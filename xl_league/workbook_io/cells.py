@@ -1,0 +1,208 @@
+"""Reading raw cells and turning one cell into a number, a flag or a text — or a problem.
+
+Pure functions over a small :class:`RawCell` record, so every rule about what a user may type
+(missing markers, Excel error values, numbers stored as text, percentages) lives in one place
+and is tested without a workbook. :func:`sheet_cells` gets the non-empty cells of a worksheet,
+read-only or not, without creating cells in it.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.cell.rich_text import CellRichText
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+from ..errors import WorkbookError
+from .layout import EXCEL_ERRORS, MISSING_MARKERS
+
+__all__ = ["RawCell", "sheet_cells", "formula_text", "parse_number", "parse_flag_cell",
+           "parse_text", "show", "load", "Parsed"]
+
+
+@dataclass
+class RawCell:
+    """What the file holds in one cell. ``formula`` is set for formula cells; then ``value`` is
+    the cached result (``uncalculated`` when the file holds none)."""
+
+    value: object
+    data_type: str = "n"
+    number_format: str = "General"
+    formula: str | None = None
+    uncalculated: bool = False
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A parsed cell: ``value`` (None = blank) or a ``problem`` (the message after ``!A1: ``)."""
+
+    value: object = None
+    problem: str | None = None
+
+
+def formula_text(value: object) -> str | None:
+    """``=A1*2`` for a formula cell value (plain, array or data-table formula), else None."""
+    if isinstance(value, ArrayFormula):
+        return value.text
+    if isinstance(value, DataTableFormula):
+        return "=TABLE()"
+    if isinstance(value, str) and value.startswith("="):
+        return value
+    return None
+
+
+def sheet_cells(ws) -> dict[tuple[int, int], RawCell]:
+    """Non-empty cells of ``ws`` by (row, column), without creating any cell in the sheet.
+
+    Works for read-only and normal worksheets. A normal worksheet's public ``iter_rows``
+    creates every cell of the rectangle it walks, which would add empty cells to a user's
+    input sheet, so its cell store is read directly.
+    """
+    out: dict[tuple[int, int], RawCell] = {}
+    if hasattr(ws, "_cells"):
+        source = ws._cells.values()
+    else:
+        source = (c for row in ws.iter_rows() for c in row)
+    for cell in source:
+        value = cell.value
+        if value is None:
+            continue
+        if isinstance(value, CellRichText):
+            value = str(value)
+        formula = formula_text(value) if cell.data_type == "f" else None
+        out[(cell.row, cell.column)] = RawCell(value, cell.data_type,
+                                               cell.number_format or "General", formula)
+    return out
+
+
+def cached_values(ws, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[object, str]]:
+    """(value, data_type) of the ``wanted`` cells of a worksheet loaded with ``data_only``."""
+    out: dict[tuple[int, int], tuple[object, str]] = {}
+    rows = {r for r, _ in wanted}
+    for row in ws.iter_rows(min_row=min(rows), max_row=max(rows)):
+        for cell in row:
+            key = (getattr(cell, "row", None), getattr(cell, "column", None))
+            if key in wanted:
+                value = cell.value
+                out[key] = (str(value) if isinstance(value, CellRichText) else value,
+                            cell.data_type)
+    return out
+
+
+@contextmanager
+def load(path: Path, **options) -> Workbook:
+    """``openpyxl.load_workbook`` with any failure as a :class:`WorkbookError`; closes it."""
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about parts it drops; safety.unsupported_parts reports those.
+            warnings.simplefilter("ignore", UserWarning)
+            wb = load_workbook(path, **options)
+    except WorkbookError:
+        raise
+    except Exception as exc:  # any parser failure is a damaged or hostile file
+        raise WorkbookError(f"{path} could not be read as a workbook ({type(exc).__name__}: "
+                            f"{exc}): open it in Excel and save it as .xlsx") from None
+    try:
+        yield wb
+    finally:
+        if options.get("read_only"):
+            wb.close()
+
+
+def show(value: object) -> str:
+    """A value as it appears in messages: text in quotes, numbers plain."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (int,)):
+        return str(value)
+    if isinstance(value, (_dt.datetime, _dt.date)):
+        return f"the date {value:%Y-%m-%d}"
+    return f"'{str(value).strip()}'"
+
+
+def _error_value(value: object) -> str | None:
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return value.strip().upper()
+    return None
+
+
+def parse_number(cell: RawCell, what: str, *, percent_cells: bool = True) -> Parsed:
+    """A metric cell → float (or None for blank / a missing marker), or a problem.
+
+    ``"62.5"`` and ``"62.5%"`` read as 62.5; ``"1,234"`` as 1234. With ``percent_cells``, a
+    number in a cell formatted as a percentage is what the cell shows: 0.62 shown as 62%
+    reads as 62.
+    """
+    value = cell.value
+    error = _error_value(value)
+    if error:
+        return Parsed(problem=f"{error} is an Excel error value, not a number for {what}: "
+                              "correct the formula or the data it comes from, or leave the "
+                              "cell blank")
+    if isinstance(value, bool) or isinstance(value, (_dt.datetime, _dt.date, _dt.time,
+                                                      _dt.timedelta)):
+        return Parsed(problem=f"{show(value)} is not a number for {what}: format the cell as "
+                              "a number and type the value, or leave it blank")
+    if isinstance(value, (int, float)):
+        number = float(value)
+        if percent_cells and "%" in (cell.number_format or ""):
+            number = round(number * 100, 10)
+        return Parsed(number if math.isfinite(number) else None)
+    text = str(value).replace("\u00a0", " ").strip()
+    if text.lower() in MISSING_MARKERS:
+        return Parsed(None)
+    cleaned = text.replace(",", "").replace(" ", "")
+    if cleaned.endswith("%"):
+        cleaned = cleaned[:-1]
+    try:
+        number = float(cleaned)
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or cleaned.lower() in ("nan", "inf", "infinity"):
+        return Parsed(problem=f"'{text}' is not a number for {what}: type a number or leave "
+                              "it blank")
+    return Parsed(number)
+
+
+def parse_flag_cell(cell: RawCell, what: str) -> Parsed:
+    """Yes/No/Y/N/True/False/1/0 (any case) → bool; blank → None; anything else a problem."""
+    value = cell.value
+    error = _error_value(value)
+    if error:
+        return Parsed(problem=f"{error} is an Excel error value, not Yes or No for {what}: "
+                              "type Yes or No, or leave it blank")
+    if isinstance(value, bool):
+        return Parsed(value)
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return Parsed(bool(value))
+    text = str(value).strip().lower()
+    if text == "":
+        return Parsed(None)
+    if text in ("yes", "y", "true", "1"):
+        return Parsed(True)
+    if text in ("no", "n", "false", "0"):
+        return Parsed(False)
+    return Parsed(problem=f"{show(value)} is not Yes or No for {what}: type Yes or No, or "
+                          "leave it blank")
+
+
+def parse_text(cell: RawCell, what: str) -> Parsed:
+    """A text cell (name, region, code): numbers without a needless ``.0``; errors a problem."""
+    value = cell.value
+    error = _error_value(value)
+    if error:
+        return Parsed(problem=f"{error} is an Excel error value, not a {what}: correct the "
+                              f"formula or type the {what}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).replace("\u00a0", " ").strip()
+    return Parsed(text or None)

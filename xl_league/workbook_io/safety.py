@@ -1,0 +1,182 @@
+"""Is this file a workbook we can read, and what would openpyxl lose by saving it?
+
+:func:`check_file` runs before any workbook is opened: it turns the usual wrong files (missing,
+a text file renamed ``.xlsx``, a legacy ``.xls``, a password-protected workbook, ``.xlsb``,
+``.ods``) and hostile zips (huge uncompressed size, too many parts, extreme compression ratio)
+into one clear :class:`~xl_league.errors.WorkbookError`.
+
+:func:`unsupported_parts` lists what openpyxl would drop when it saves the workbook (slicers,
+sparklines, shapes, form controls, ...). A recalculation refuses to overwrite such a workbook
+and offers ``-o OTHER.xlsx`` instead. XML is parsed by openpyxl through ``defusedxml``, which
+is a dependency of xl-league (entity-expansion attacks are refused).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import WorkbookError
+
+__all__ = ["check_file", "unsupported_parts", "MAX_UNCOMPRESSED_BYTES", "MAX_ENTRIES",
+           "MAX_COMPRESSION_RATIO", "WORKBOOK_SUFFIXES"]
+
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+MAX_ENTRIES = 10_000
+#: Largest uncompressed/compressed ratio accepted for a part bigger than 1 MB.
+MAX_COMPRESSION_RATIO = 200
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = (b"PK\x03\x04", b"PK\x05\x06")
+_ENCRYPTED = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
+
+# Parts openpyxl does not read (so it would not write them back), by name prefix.
+_PART_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("xl/slicers/", "slicers"),
+    ("xl/slicerCaches/", "slicers"),
+    ("xl/timelines/", "timelines"),
+    ("xl/timelineCaches/", "timelines"),
+    ("xl/metadata.xml", "dynamic-array formula metadata"),
+    ("xl/webextensions/", "Office add-ins (web extensions)"),
+    ("xl/threadedComments/", "threaded comments"),
+    ("xl/model/", "a data model (Power Pivot)"),
+    ("xl/activeX/", "ActiveX controls"),
+    ("xl/ctrlProps/", "form controls (buttons, check boxes, lists)"),
+    ("xl/embeddings/", "embedded objects"),
+    ("xl/connections.xml", "data connections"),
+    ("xl/queryTables/", "query tables"),
+    ("xl/richData/", "rich data types (linked data types, pictures in cells)"),
+    ("xl/featurePropertyBag/", "cell check boxes"),
+)
+# Inside a worksheet's XML.
+_SHEET_MARKERS: tuple[tuple[bytes, str], ...] = (
+    (b"sparklineGroups", "sparklines"),
+    (b"x14:conditionalFormattings", "newer conditional formatting (Excel 2010 extensions)"),
+    (b"x14:dataValidations", "data validations that refer to other sheets"),
+    (b"slicerList", "slicers"),
+    (b"<controls", "form controls (buttons, check boxes, lists)"),
+    (b"<oleObjects", "embedded objects"),
+)
+_SHAPE = re.compile(rb"<(?:\w+:)?(?:sp|grpSp|cxnSp|contentPart)[\s>/]")
+_VML_OBJECT = re.compile(rb'ObjectType\s*=\s*"(\w+)"')
+
+
+def _chunks(path: Path, size: int = 1 << 20) -> Iterator[bytes]:
+    with path.open("rb") as fh:
+        tail = b""
+        while block := fh.read(size):
+            yield tail + block
+            tail = block[-64:]
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return all(ch.isprintable() or ch in "\r\n\t" for ch in text[:200])
+
+
+def check_file(path: str | Path) -> Path:
+    """Raise :class:`WorkbookError` unless ``path`` is a readable .xlsx/.xlsm package."""
+    p = Path(path)
+    if not p.exists():
+        raise WorkbookError(f"{p}: no such file")
+    if p.is_dir():
+        raise WorkbookError(f"{p} is a folder, not a workbook")
+    with p.open("rb") as fh:
+        head = fh.read(512)
+    if head.startswith(_OLE2):
+        if any(any(mark in chunk for mark in _ENCRYPTED) for chunk in _chunks(p)):
+            raise WorkbookError(
+                f"{p} is password-protected (encrypted), so it cannot be read: in Excel, "
+                "remove the password (File > Info > Protect Workbook > Encrypt with Password) "
+                "and save it, or save an unprotected copy")
+        raise WorkbookError(f"{p} is an old Excel 97-2003 workbook (.xls): open it in Excel "
+                            "and save it as .xlsx (Excel Workbook)")
+    if not head.startswith(_ZIP):
+        what = "it looks like a text file (CSV?)" if head and _looks_like_text(head) else (
+            "the file is empty" if not head else "it is not a zip package")
+        raise WorkbookError(f"{p} is not an Excel workbook (.xlsx): {what}; "
+                            "open it in Excel and save it as .xlsx")
+    try:
+        with zipfile.ZipFile(p) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise WorkbookError(f"{p} is damaged or not an Excel workbook ({exc}): "
+                            "open it in Excel and save it as .xlsx") from None
+    names = {i.filename for i in infos}
+    if "xl/workbook.xml" not in names:
+        if "xl/workbook.bin" in names:
+            kind = "an Excel binary workbook (.xlsb)"
+        elif "content.xml" in names and "mimetype" in names:
+            kind = "an OpenDocument spreadsheet (.ods)"
+        else:
+            kind = "a zip file without an Excel workbook inside"
+        raise WorkbookError(f"{p} is {kind}, not an .xlsx workbook: open it in Excel (or "
+                            "LibreOffice) and save it as .xlsx")
+    _check_bounds(p, infos)
+    if p.suffix.lower() not in WORKBOOK_SUFFIXES:
+        raise WorkbookError(f"{p} holds an Excel workbook but its name does not end .xlsx or "
+                            ".xlsm: rename it")
+    return p
+
+
+def _check_bounds(p: Path, infos: list[zipfile.ZipInfo]) -> None:
+    if len(infos) > MAX_ENTRIES:
+        raise WorkbookError(f"{p} has {len(infos)} parts, more than the {MAX_ENTRIES} a "
+                            "workbook plausibly needs: refusing to open it")
+    total = sum(i.file_size for i in infos)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise WorkbookError(f"{p} would unpack to {total / 2**20:.0f} MB, more than the "
+                            f"{MAX_UNCOMPRESSED_BYTES // 2**20} MB limit: refusing to open it")
+    for info in infos:
+        if info.file_size > 1 << 20 and info.file_size > MAX_COMPRESSION_RATIO * max(
+                info.compress_size, 1):
+            raise WorkbookError(f"{p}: part {info.filename} is compressed more than "
+                                f"{MAX_COMPRESSION_RATIO} to 1, as a zip bomb is: refusing to "
+                                "open it")
+
+
+def unsupported_parts(path: str | Path) -> list[str]:
+    """What openpyxl would drop if it saved ``path``: one line per kind, naming the parts.
+
+    Empty when a load-and-save keeps everything (charts, images, comments, tables, data
+    validation, conditional formatting, defined names, pivot tables are kept; VBA is kept for
+    ``.xlsm`` files, which are loaded with ``keep_vba=True``).
+    """
+    p = check_file(path)
+    found: dict[str, list[str]] = {}
+
+    def add(kind: str, part: str) -> None:
+        found.setdefault(kind, []).append(part)
+
+    macro_book = p.suffix.lower() in (".xlsm", ".xltm")
+    with zipfile.ZipFile(p) as zf:
+        for info in zf.infolist():
+            name = info.filename
+            for prefix, kind in _PART_PREFIXES:
+                if name.startswith(prefix):
+                    add(kind, name)
+            if name == "xl/vbaProject.bin" and not macro_book:
+                add("VBA macros in a .xlsx (save it as .xlsm)", name)
+            elif name.startswith("xl/persons/"):
+                add("threaded comments", name)
+            elif name.startswith("customXml/item") and b"DataMashup" in zf.read(name):
+                add("Power Query queries", name)
+            elif re.fullmatch(r"xl/drawings/drawing\d+\.xml", name):
+                if _SHAPE.search(zf.read(name)):
+                    add("shapes, text boxes or buttons", name)
+            elif re.fullmatch(r"xl/drawings/\w+\.vml", name):
+                kinds = set(_VML_OBJECT.findall(zf.read(name))) - {b"Note"}
+                if kinds:
+                    add("form controls or buttons", name)
+            elif re.fullmatch(r"xl/worksheets/sheet\d+\.xml", name):
+                data = zf.read(name)
+                for marker, kind in _SHEET_MARKERS:
+                    if marker in data:
+                        add(kind, name)
+    return [f"{kind} ({', '.join(sorted(set(parts)))})" for kind, parts in found.items()]

@@ -1,0 +1,393 @@
+"""Writing into a workbook: inputs into a template, results into the output sheets, atomically.
+
+* :func:`fill_inputs` types organisations and metric values into a template's input sheets
+  (used by ``demo`` and ``import-nhse``).
+* :func:`write_results` rewrites **only** the output sheets (league tables, Metric scores,
+  Cut-points) and the "last recalculated" / "settings used" cells of About and Settings. The
+  sheets are cleared and written again, never deleted, so references and charts pointing at
+  them keep working. Input sheets and any sheet that is not ours are never touched.
+* :func:`save_atomic` saves to a temporary file in the same folder and then replaces the
+  target, so a failure leaves the original file byte-identical.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+import stat
+import tempfile
+from collections.abc import Mapping
+from contextlib import suppress
+from pathlib import Path
+
+import pandas as pd
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.table import TableColumn
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..engine.catalogue import Catalogue, load_catalogue
+from ..engine.inputs import normalise_type, parse_flag
+from ..engine.pipeline import LeagueTables
+from ..errors import InputError, WorkbookError
+from .formatting import (format_cut_points_sheet, format_league_sheet,
+                         format_metric_scores_sheet, register_styles, write_heading_row)
+from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
+                     INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, LAST_RECALCULATED_KEY,
+                     LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET, SETTINGS_SHEET,
+                     STYLE_HEADER, STYLE_SCORE, STYLE_TEXT)
+
+__all__ = ["fill_inputs", "write_results", "save_atomic", "write_bytes_atomic"]
+
+_TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm"
+_LEFT = Alignment(horizontal="left")
+
+
+# --------------------------------------------------------------------------- atomic saving
+
+def _new_file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _atomic(path: Path, write) -> None:
+    """Call ``write(temp_path)`` then move the temp file over ``path``; clean up on failure."""
+    folder = path.parent
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode()
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".~{path.stem}-", suffix=path.suffix or ".tmp",
+                                        dir=folder)
+    except FileNotFoundError:
+        raise WorkbookError(f"cannot write {path}: the folder {folder} does not exist") from None
+    except PermissionError:
+        raise WorkbookError(f"cannot write {path}: no permission to write in {folder}") from None
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        write(tmp)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with suppress(OSError):
+            tmp.unlink()
+        if isinstance(exc, PermissionError):
+            raise WorkbookError(f"cannot write {path}: permission denied (is it open in Excel? "
+                                "close it, or write elsewhere with -o OTHER.xlsx)") from None
+        if isinstance(exc, OSError):
+            raise WorkbookError(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise
+
+
+def save_atomic(wb: Workbook, path: str | Path) -> Path:
+    """Save ``wb`` to ``path`` via a temporary file in the same folder and ``os.replace``.
+
+    On any failure the temporary file is removed and ``path`` is left exactly as it was.
+    The file keeps its permissions; a new file gets the usual ones (umask).
+    """
+    target = Path(path)
+    _atomic(target, wb.save)
+    return target
+
+
+def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`save_atomic`)."""
+    target = Path(path)
+    _atomic(target, lambda tmp: tmp.write_bytes(data))
+    return target
+
+
+# --------------------------------------------------------------------------- inputs
+
+def _blank(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _flag_text(value: object) -> str | None:
+    try:
+        flag = parse_flag(None if _blank(value) else value)
+    except ValueError:
+        return str(value)  # written as typed; the reader will name the cell
+    return None if flag is None else ("Yes" if flag else "No")
+
+
+def _with_code_index(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.set_index("code") if "code" in frame.columns else frame.copy()
+    out.index = out.index.map(lambda c: str(c).strip())
+    return out
+
+
+def _heading_map(ws: Worksheet) -> dict[str, int]:
+    return {str(c.value).strip(): c.column for c in ws[1] if c.value not in (None, "")}
+
+
+def _append_columns(ws: Worksheet, new_ids: list[str], catalogue: Catalogue, last_row: int):
+    """Add metric columns after the last heading, with note, table column and number check."""
+    from .template import add_input_validation, metric_note
+
+    by_column = catalogue.by_column()
+    start = max(_heading_map(ws).values(), default=0) + 1
+    kinds = []
+    for offset, mid in enumerate(new_ids):
+        cell = ws.cell(row=1, column=start + offset, value=mid)
+        cell.style = STYLE_HEADER
+        ws.column_dimensions[cell.column_letter].width = 11
+        metric, kind = by_column.get(mid, (None, "value"))
+        kinds.append(kind)
+        if metric is not None:
+            cell.comment = Comment(metric_note(metric, kind), "xl-league", 110, 300)
+    for table in ws.tables.values():
+        next_id = max((c.id for c in table.tableColumns), default=0) + 1
+        for offset, mid in enumerate(new_ids):
+            table.tableColumns.append(TableColumn(id=next_id + offset, name=mid))
+    _number_checks(ws, start, kinds, last_row)
+
+
+def _number_checks(ws: Worksheet, first_col: int, kinds: list[str], last_row: int) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    for kind in ("value", "score"):
+        cols = [first_col + i for i, k in enumerate(kinds) if k == kind]
+        if not cols:
+            continue
+        low, high = ("1", "4") if kind == "score" else ("-1000000000", "1000000000")
+        dv = DataValidation(type="decimal", operator="between", formula1=low, formula2=high,
+                            allow_blank=True, errorStyle="warning")
+        dv.error = ("A score is a number from 1 (best) to 4 (worst), or blank." if kind == "score"
+                    else "Type a number (62 for 62 %), or leave it blank.")
+        for col in cols:
+            letter = get_column_letter(col)
+            dv.add(f"{letter}2:{letter}{last_row}")
+        ws.add_data_validation(dv)
+
+
+def _resize_tables(ws: Worksheet, rows: int) -> None:
+    """Stretch the sheet's Excel table(s) over the heading row and ``rows`` data rows."""
+    last_col = get_column_letter(max(_heading_map(ws).values(), default=1))
+    ref = f"A1:{last_col}{max(rows, 1) + 1}"
+    for table in ws.tables.values():
+        table.ref = ref
+        if table.autoFilter is not None:
+            table.autoFilter.ref = ref
+
+
+def fill_inputs(wb: Workbook, organisations: pd.DataFrame, values: pd.DataFrame,
+                quarter: str | None = None, catalogue: Catalogue | None = None) -> None:
+    """Type organisations and metric values into a template's input sheets (replacing rows).
+
+    ``organisations``: ``code`` (index or column), ``name``, ``type``, ``region``, ``subtype``,
+    ``in_deficit``, ``in_rsp``. ``values``: indexed by code, one column per metric ID. A values
+    column missing from a sheet's headings (e.g. a supplied score ``OF1023``) is added to that
+    sheet when any of its organisations has a value for it. ``quarter`` goes to Settings.
+    """
+    cat = catalogue or load_catalogue()
+    orgs = _with_code_index(organisations)
+    vals = _with_code_index(values) if len(values.columns) else pd.DataFrame(index=orgs.index)
+    types = {}
+    for code, raw in orgs.get("type", pd.Series(dtype=object)).items():
+        key = normalise_type(raw)
+        if key not in INPUT_SHEETS:
+            raise InputError(f"organisation {code}: type {raw!r} is not one of "
+                             f"{', '.join(INPUT_SHEETS)}", organisation=code)
+        types[code] = key
+    for org_type, sheet in INPUT_SHEETS.items():
+        ws = wb[sheet]
+        codes = [c for c in orgs.index if types.get(c) == org_type]
+        sheet_vals = vals.reindex(codes)
+        if ws.max_row >= 2:
+            ws.delete_rows(2, ws.max_row - 1)
+        headings = _heading_map(ws)
+        last_row = max(INPUT_ROWS + 1, len(codes) + 1)
+        new = [c for c in sheet_vals.columns
+               if str(c) not in headings and sheet_vals[c].notna().any()]
+        if new:
+            _append_columns(ws, [str(c) for c in new], cat, last_row)
+            headings = _heading_map(ws)
+        fixed = dict(INPUT_FIXED_COLUMNS)
+        for r, code in enumerate(codes, start=2):
+            org = orgs.loc[code]
+            for key, heading in fixed.items():
+                if heading not in headings:
+                    continue
+                raw = code if key == "code" else org.get(key)
+                value = _flag_text(raw) if key in ("in_deficit", "in_rsp") else (
+                    None if _blank(raw) else str(raw))
+                ws.cell(row=r, column=headings[heading], value=value)
+            for mid in sheet_vals.columns:
+                value = sheet_vals.at[code, mid]
+                if str(mid) in headings and not _blank(value):
+                    ws.cell(row=r, column=headings[str(mid)], value=float(value))
+        _resize_tables(ws, len(codes))
+    if quarter is not None and SETTINGS_SHEET in wb.sheetnames:
+        _set_setting(wb[SETTINGS_SHEET], "quarter", quarter)
+
+
+def _set_setting(ws: Worksheet, key: str, value: object) -> None:
+    """Value of ``key`` (column A) into column B; appends the key when it is missing."""
+    for row in ws.iter_rows(min_col=1, max_col=1):
+        if str(row[0].value or "").strip() == key:
+            ws.cell(row=row[0].row, column=2, value=value)
+            return
+    r = ws.max_row + 1
+    ws.cell(row=r, column=1, value=key)
+    ws.cell(row=r, column=2, value=value)
+
+
+# --------------------------------------------------------------------------- results
+
+def _cell_value(value: object) -> object:
+    """pandas/numpy scalars → plain Python for openpyxl; NaN/NA → None."""
+    if _blank(value):
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    return value
+
+
+def _yes_no(value: object) -> str | None:
+    return None if _blank(value) else ("Yes" if bool(value) else "No")
+
+
+def _output_sheet(wb: Workbook, name: str) -> Worksheet:
+    """Our output sheet, cleared of its cells (created at the end if a user deleted it)."""
+    if name not in wb.sheetnames:
+        return wb.create_sheet(name)
+    ws = wb[name]
+    if ws.max_row >= 1:
+        ws.delete_rows(1, ws.max_row)
+    return ws
+
+
+def _league_rows(results: LeagueTables, org_type: str) -> list[list[object]]:
+    table = results.league[results.league["type"] == org_type]
+    rows = []
+    for code, rec in table.iterrows():
+        row = []
+        for col in LEAGUE_TABLE_COLUMNS:
+            if col.key.startswith("domain:"):
+                domain = col.key.split(":", 1)[1]
+                value = (results.domain_scores.at[code, domain]
+                         if domain in results.domain_scores.columns else None)
+            elif col.key == "in_deficit":
+                value = _yes_no(rec["in_deficit"])
+                if value and bool(rec["deficit_derived"]):
+                    value += " (derived)"
+            elif col.key in ("override_applied", "in_rsp"):
+                value = _yes_no(rec[col.key])
+            else:
+                value = rec[col.key]
+            row.append(_cell_value(value))
+        rows.append(row)
+    return rows
+
+
+def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], first_row: int = 2):
+    for r, row in enumerate(rows, start=first_row):
+        for c, (value, style) in enumerate(zip(row, styles), start=1):
+            cell = ws.cell(row=r, column=c, value=value)
+            cell.style = style
+
+
+def _write_league(wb: Workbook, results: LeagueTables) -> None:
+    styles = [c.style for c in LEAGUE_TABLE_COLUMNS]
+    for org_type, name in LEAGUE_SHEETS.items():
+        ws = _output_sheet(wb, name)
+        format_league_sheet(ws, name)
+        _write_rows(ws, _league_rows(results, org_type), styles)
+
+
+def _write_metric_scores(wb: Workbook, results: LeagueTables) -> None:
+    ws = _output_sheet(wb, METRIC_SCORES_SHEET)
+    scores = results.metric_scores
+    ids = [c for c in scores.columns if scores[c].notna().any()]
+    write_heading_row(ws, ["Type", "Code", "Organisation", *ids])
+    for offset, sid in enumerate(ids):
+        if sid in results.catalogue:
+            metric = results.catalogue[sid]
+            ws.cell(row=1, column=4 + offset).comment = Comment(
+                f"{sid}: {metric.name}\n{metric.domain}", "xl-league", 90, 300)
+    league = results.league
+    rows = [[league.at[code, "type"], code, league.at[code, "name"],
+             *(_cell_value(scores.at[code, sid]) for sid in ids)] for code in league.index]
+    _write_rows(ws, rows, [STYLE_TEXT] * 3 + [STYLE_SCORE] * len(ids))
+    format_metric_scores_sheet(ws, len(ids))
+
+
+def _write_cut_points(wb: Workbook, results: LeagueTables) -> None:
+    ws = _output_sheet(wb, CUT_POINTS_SHEET)
+    headings = ["Pool", "Rule", "Organisations", "Cut-point 1", "Cut-point 2", "Cut-point 3"]
+    write_heading_row(ws, headings, height=20)
+    cuts = results.cut_points
+    rows = [[_cell_value(rec[k]) for k in ("pool", "rule", "organisations", "c1", "c2", "c3")]
+            for _, rec in cuts.iterrows()]
+    styles = [STYLE_TEXT, STYLE_TEXT, "Normal", STYLE_SCORE, STYLE_SCORE, STYLE_SCORE]
+    _write_rows(ws, rows, styles)
+    r = len(rows) + 3
+    for c, text in enumerate(["Domain", *headings], start=1):
+        ws.cell(row=r, column=c, value=text).style = STYLE_HEADER
+    dom = results.domain_cut_points
+    drows = [[_cell_value(rec[k]) for k in ("domain", "pool", "rule", "organisations",
+                                            "c1", "c2", "c3")] for _, rec in dom.iterrows()]
+    _write_rows(ws, drows, [STYLE_TEXT, *styles], first_row=r + 1)
+    r += len(drows) + 2
+    for text in ("Segment 1: average metric score below cut-point 1; segment 2: from "
+                 "cut-point 1 to below cut-point 2; segment 3: from cut-point 2 to below "
+                 "cut-point 3; segment 4: cut-point 3 or above.",
+                 "The average is rounded to 2 decimal places first; an average equal to a "
+                 "cut-point goes to the worse segment."):
+        ws.cell(row=r, column=1, value=text)
+        r += 1
+    format_cut_points_sheet(ws)
+    ws.freeze_panes = "A2"
+
+
+def _write_about(wb: Workbook, when: _dt.datetime, settings_used: Mapping[str, object],
+                 notes: tuple[str, ...]) -> None:
+    if ABOUT_SHEET not in wb.sheetnames:
+        return
+    ws = wb[ABOUT_SHEET]
+    cell = ws[ABOUT_LAST_RECALCULATED]
+    cell.value = when
+    cell.number_format = _TIMESTAMP_FORMAT
+    cell.alignment = _LEFT
+    if ws.max_row >= ABOUT_SETTINGS_ROW:
+        ws.delete_rows(ABOUT_SETTINGS_ROW, ws.max_row - ABOUT_SETTINGS_ROW + 1)
+    r = ABOUT_SETTINGS_ROW
+    for key, value in settings_used.items():
+        ws.cell(row=r, column=1, value=str(key))
+        ws.cell(row=r, column=2, value=_cell_value(value)).alignment = _LEFT
+        r += 1
+    if notes:
+        r += 1
+        ws.cell(row=r, column=1, value="Notes").font = Font(bold=True)
+        for note in notes:
+            r += 1
+            ws.cell(row=r, column=2, value=note)
+
+
+def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[str, object],
+                  *, recalculated_at: _dt.datetime | None = None) -> None:
+    """Rewrite the output sheets of ``wb`` from ``results``; nothing else is changed.
+
+    Writes each league table sheet (header only for a type with no organisations), Metric
+    scores, Cut-points, About's "last recalculated" and "settings used" (plus the run's notes),
+    and the Settings sheet's ``last_recalculated`` value.
+    """
+    when = recalculated_at or _dt.datetime.now().replace(microsecond=0)
+    register_styles(wb)
+    _write_league(wb, results)
+    _write_metric_scores(wb, results)
+    _write_cut_points(wb, results)
+    _write_about(wb, when, settings_used, results.notes)
+    if SETTINGS_SHEET in wb.sheetnames:
+        ws = wb[SETTINGS_SHEET]
+        _set_setting(ws, LAST_RECALCULATED_KEY, when)
+        for row in ws.iter_rows(min_col=1, max_col=2):
+            if row[0].value == LAST_RECALCULATED_KEY:
+                row[1].number_format = _TIMESTAMP_FORMAT
+                row[1].alignment = _LEFT
