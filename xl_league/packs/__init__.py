@@ -45,7 +45,7 @@ LEAGUE_AVERAGE_INDEX = [k for k, _ in LEAGUE_PUBLISHED].index("average_score")
 def pack_filename(code: str, name: str) -> str:
     """``"CODE - Short Name.xlsx"``: Windows-safe, the name abbreviated and cut at a word."""
     safe_code = _FORBIDDEN.sub("", str(code)).strip(" .") or "pack"
-    short = _FORBIDDEN.sub("", str(name or ""))
+    short = _FORBIDDEN.sub(" ", str(name or ""))
     for pattern, repl in _ABBREVIATIONS:
         short = re.sub(pattern, repl, short)
     short = short.strip()
