@@ -107,13 +107,25 @@ def load(path: Path, **options) -> Workbook:
     except WorkbookError:
         raise
     except Exception as exc:  # any parser failure is a damaged or hostile file
-        raise WorkbookError(f"{path} could not be read as a workbook ({type(exc).__name__}: "
-                            f"{exc}): open it in Excel and save it as .xlsx") from None
+        raise WorkbookError(_load_failure(path, exc)) from None
     try:
         yield wb
     finally:
         if options.get("read_only"):
             wb.close()
+
+
+def _load_failure(path: Path, exc: BaseException) -> str:
+    chain: BaseException | None = exc
+    while chain is not None:
+        if type(chain).__module__.startswith("defusedxml"):
+            return (f"{path} was refused: its XML declares entities or external references "
+                    "(defusedxml refuses them, as they are used in attacks); open it in "
+                    "Excel and save it as .xlsx")
+        chain = chain.__cause__ or chain.__context__
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return (f"{path} could not be read as a workbook ({first}): open it in Excel and save it "
+            "as .xlsx")
 
 
 def show(value: object) -> str:

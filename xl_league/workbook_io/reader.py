@@ -215,6 +215,8 @@ class _InputReader:
         ref = f"{get_column_letter(code_col)}{r}"
         code_cell = row.get(code_col)
         code = None
+        if code_cell is not None and code_cell.value is None and not code_cell.uncalculated:
+            code_cell = None
         if code_cell is not None:
             if code_cell.formula and code_cell.uncalculated:
                 self.problems.append(_formula_problem(sheet, ref, code_cell))
@@ -256,6 +258,8 @@ class _InputReader:
                 continue
             if cell.formula:
                 self.has_formulas = True
+            if cell.value is None:
+                continue
             if key in ("in_deficit", "in_rsp"):
                 parsed = parse_flag_cell(cell, _FIXED_LABEL[key])
             else:
@@ -277,6 +281,8 @@ class _InputReader:
                 if cell.uncalculated:
                     self.problems.append(_formula_problem(sheet, cell_ref, cell))
                     continue
+            if cell.value is None:
+                continue  # a formula whose value is empty text
             metric, kind = self.by_column[mid]
             parsed = parse_number(cell, _metric_label(metric, mid),
                                   percent_cells=kind == "value")

@@ -65,6 +65,8 @@ def read_settings(grid: Grid | None, problems: list[WorkbookError]
                                       f"({cell.formula}) that has never been calculated: open "
                                       "and save the workbook in Excel, or type the value"))
             cells[key] = (row, None)
+        elif cell is not None and cell.value is None:
+            cells[key] = (row, None)  # a formula whose value is empty text
 
     row, cell = cell_of("year")
     meth = load_methodology()
