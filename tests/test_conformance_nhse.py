@@ -291,3 +291,25 @@ def test_deficit_fallback_matches_the_published_flag_except_named_trusts(quarter
     # only RV9 (planned deficit of 0.35 %, not flagged, unadjusted segment 2) changes segment
     moved = league.index[league["segment"].astype(float) != pub(quarter, "OF5000", league.index)]
     assert list(moved) == ["RV9"]
+
+
+def published_gaps(scores: pd.Series, segments: pd.Series) -> list[tuple[float, float]]:
+    """(highest score in segment s, lowest in s + 1) for s = 1, 2, 3: where c_s must lie."""
+    return [(scores[segments == s].max(), scores[segments == s + 1].min()) for s in (1, 2, 3)]
+
+
+def test_domain_segments_are_cut_per_domain_not_at_the_overall_cut_points(quarter):
+    """Evidence for the doubt noted in the report: each domain has its own cut-points
+    (OF41xx is monotone in OF40xx), and they differ from the overall ones, so cutting domain
+    scores at the overall fixed cut-points (what the engine does under the 'fixed' rule) cannot
+    reproduce OF41xx."""
+    wide = published(quarter)
+    overall = published_gaps(wide["OF5002"], wide["OF5003"])
+    disjoint = 0
+    for score_id in DOMAIN_IDS.values():
+        segment_id = "OF41" + score_id[4:]
+        pair = wide[[score_id, segment_id]].dropna().sort_values(score_id)
+        assert pair[segment_id].is_monotonic_increasing, score_id
+        gaps = published_gaps(pair[score_id], pair[segment_id])
+        disjoint += any(hi <= o_lo or lo >= o_hi for (lo, hi), (o_lo, o_hi) in zip(gaps, overall))
+    assert disjoint == len(DOMAIN_IDS)
