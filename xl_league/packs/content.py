@@ -121,6 +121,7 @@ class MetricRow:
     domain: str
     direction: str
     scoring: str
+    peer_group: str
     in_average: bool
     value: float | None
     score: float | None
@@ -236,7 +237,8 @@ def pack_content(results: LeagueTables, code: str, stats: dict[str, pd.DataFrame
                  if m.value_id and m.value_id in results.metric_values.columns else None)
         metrics.append(MetricRow(
             score_id=m.score_id, value_id=m.value_id, name=m.name, domain=m.domain,
-            direction=m.direction, scoring=m.scoring, in_average=m.in_average, value=value,
+            direction=m.direction, scoring=m.scoring, peer_group=m.peer_group,
+            in_average=m.in_average, value=value,
             score=_num(results.metric_scores.at[code, m.score_id]),
             supplied=bool(results.supplied_scores.at[code, m.score_id]),
             rank=_int(results.metric_ranks.at[code, m.score_id]),

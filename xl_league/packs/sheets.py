@@ -174,7 +174,9 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
                     else "as given in the source workbook")
     rows = [
         ("League position", c.position, "xl_big_int", "Position",
-         f"of {c.ranked_in_type} {c.type_label.lower()}s ranked (by segment, then average)"),
+         f"of {c.ranked_in_type} {c.type_label.lower()}s ranked (by segment, then average)"
+         if c.position is not None else
+         f"not ranked: fewer than {c.minimum_metrics} metric score(s), so no average"),
         ("Average metric score", c.average_score, "xl_big", "AverageScore",
          f"mean of {c.metrics_scored} metric scores, 2 dp; 1.00 best, 4.00 worst"),
         ("Metrics scored", c.metrics_scored, "xl_int", "MetricsScored",
@@ -303,7 +305,7 @@ _METRIC_HEADERS = [("Metric ID", "A", 10), ("Metric", "B", 64), ("Domain", "C", 
                    ("Peer upper quartile", "H", 11), ("Your score", "I", 10),
                    ("Peer median score", "J", 10), ("Rank in peer group", "K", 10),
                    ("Peers scored", "L", 9), ("Counts in average", "M", 10),
-                   ("How scored", "N", 12)]
+                   ("How scored", "N", 15)]
 
 
 def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
@@ -323,6 +325,8 @@ def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
     for m in c.metrics:
         r += 1
         how = "supplied" if m.supplied else m.scoring
+        if m.peer_group == "national" and not m.supplied:
+            how += ", national"
         values = [m.score_id, m.name, m.domain, m.direction, m.value, m.peer_lower_quartile,
                   m.peer_median, m.peer_upper_quartile, m.score, m.peer_median_score, m.rank,
                   m.peers, _yes_no(m.in_average), how]

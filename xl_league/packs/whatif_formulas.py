@@ -128,7 +128,7 @@ def write_whatif(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
     put(ws, 3, 1, f"Plain Excel formulas with the {c.year} method; the national cut-points and "
         "the rest of the league are frozen as published, so the position is provisional.",
         "xl_note")
-    for col, width in {"A": 10, "B": 50, "C": 24, "D": 10, "E": 12, "F": 9, "G": 3, "H": 40,
+    for col, width in {"A": 10, "B": 60, "C": 26, "D": 10, "E": 12, "F": 9, "G": 3, "H": 40,
                        "I": 11, "J": 11, "K": 9, "L": 9}.items():
         ws.column_dimensions[col].width = width
 
