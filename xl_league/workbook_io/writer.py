@@ -141,10 +141,6 @@ def _append_columns(ws: Worksheet, new_ids: list[str], catalogue: Catalogue, las
         kinds.append(kind)
         if metric is not None:
             cell.comment = Comment(metric_note(metric, kind), "xl-league", 110, 300)
-    for table in ws.tables.values():
-        next_id = max((c.id for c in table.tableColumns), default=0) + 1
-        for offset, mid in enumerate(new_ids):
-            table.tableColumns.append(TableColumn(id=next_id + offset, name=mid))
     _number_checks(ws, start, kinds, last_row)
 
 
@@ -167,13 +163,24 @@ def _number_checks(ws: Worksheet, first_col: int, kinds: list[str], last_row: in
 
 
 def _resize_tables(ws: Worksheet, rows: int) -> None:
-    """Stretch the sheet's Excel table(s) over the heading row and ``rows`` data rows."""
-    last_col = get_column_letter(max(_heading_map(ws).values(), default=1))
-    ref = f"A1:{last_col}{max(rows, 1) + 1}"
+    """Stretch the sheet's Excel table(s) over the heading row and ``rows`` data rows.
+
+    A table read from a file lists its columns: new headings are appended to that list. A
+    table built in this session has none yet; openpyxl names them from the headings on save.
+    """
+    headings = {col: text for text, col in _heading_map(ws).items()}
+    last = max(headings, default=1)
+    ref = f"A1:{get_column_letter(last)}{max(rows, 1) + 1}"
     for table in ws.tables.values():
         table.ref = ref
         if table.autoFilter is not None:
             table.autoFilter.ref = ref
+        columns = table.tableColumns
+        if columns:
+            next_id = max(c.id for c in columns) + 1
+            for col in range(len(columns) + 1, last + 1):
+                columns.append(TableColumn(id=next_id, name=headings.get(col, f"Column{col}")))
+                next_id += 1
 
 
 def fill_inputs(wb: Workbook, organisations: pd.DataFrame, values: pd.DataFrame,
