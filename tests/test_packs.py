@@ -271,6 +271,9 @@ def test_one_pack_per_organisation_named_by_code_and_short_name(results, packs):
         assert path.name == pack_filename(code, results.league.at[code, "name"])
         assert path.parent == packs["dir"] and path.suffix == ".xlsx"
     assert sorted(p.name for p in packs["dir"].iterdir()) == sorted(p.name for p in packs["paths"])
+    mask = os.umask(0)
+    os.umask(mask)
+    assert {p.stat().st_mode & 0o777 for p in packs["paths"]} == {0o666 & ~mask}  # not 0600
 
 
 def test_pack_filename_is_windows_safe_and_short():

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -79,12 +80,28 @@ def build_pack(content: PackContent, league: list[list], *,
     return wb
 
 
-def _save_atomic(wb: Workbook, path: Path) -> None:
-    """Save to a temporary file beside ``path``, then replace: never a half-written pack."""
+def _new_file_mode() -> int:
+    """The permissions an ordinary new file gets here (0o666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _save_atomic(wb: Workbook, path: Path, mode: int) -> None:
+    """Save to a temporary file beside ``path``, then replace: never a half-written pack.
+
+    The temporary file is private (0600) while written; it gets ``mode`` (or the replaced
+    file's permissions) before it takes the pack's name, so recipients' copies are readable.
+    """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:20]}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         wb.save(tmp)
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except FileNotFoundError:
+            pass
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -126,6 +143,7 @@ def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None
     domain_medians = domain_peer_medians(results)
     leagues: dict[str, list[list]] = {}
     paths: list[Path] = []
+    mode = _new_file_mode()
     for done, code in enumerate(todo, start=1):
         content = pack_content(results, code, stats, domain_medians, quarter=quarter)
         if content.org_type not in leagues:
@@ -134,7 +152,7 @@ def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None
                         include_peer_detail=include_peer_detail)
         path = out / pack_filename(code, content.name)
         try:
-            _save_atomic(wb, path)
+            _save_atomic(wb, path, mode)
         except OSError as exc:
             raise WorkbookError(f"cannot write the pack {str(path)!r}: {exc.strerror}") from None
         paths.append(path)
