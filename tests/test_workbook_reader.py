@@ -125,8 +125,8 @@ def test_every_problem_is_listed_at_once_in_sheet_and_cell_order(book):
         "type-quartiles or fixed",
         "'Acute inputs'!Z1: 'OF9999' is not a metric in the Metrics sheet: use a metric ID "
         "listed there (e.g. OF0023), or add the metric to the Metrics sheet",
-        f"'Acute inputs'!AB2: score 5 for OF1023{RTT[6:]} is outside 1 to 4: type a score from 1 (best) "
-        "to 4 (worst), or leave it blank",
+        f"'Acute inputs'!AB2: score 5 for OF1023{RTT[6:]} is outside 1 to 4: type a score from "
+        "1 (best) to 4 (worst), or leave it blank",
         f"'Acute inputs'!G3: 'abc' is not a number for {RTT}: type a number or leave it blank",
         f"'Acute inputs'!G4: #N/A is an Excel error value, not a number for {RTT}: correct the "
         "formula or the data it comes from, or leave the cell blank",

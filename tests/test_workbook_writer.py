@@ -103,6 +103,13 @@ def test_fill_inputs_replaces_earlier_rows():
     assert ws.tables["AcuteInputs"].ref == "A1:X3"
 
 
+def test_fill_inputs_refuses_a_code_twice():
+    orgs = pd.concat([sample_organisations(), sample_organisations().head(1)])
+    with pytest.raises(InputError, match=r"^organisation code RA1 appears more than once in "
+                                         r"the organisations: each code once only$"):
+        fill_inputs(build_template(), orgs, sample_values())
+
+
 def test_fill_inputs_refuses_an_unknown_type():
     orgs = pd.DataFrame({"code": ["RA1"], "type": ["hospice"]})
     with pytest.raises(InputError, match=r"^organisation RA1: type 'hospice' is not one of "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -95,10 +96,9 @@ def format_league_sheet(ws: Worksheet, title: str) -> None:
     last = OUTPUT_ROWS + 1
     letters = [get_column_letter(i) for i, c in enumerate(cols, start=1) if c.key in SEGMENT_KEYS]
     sqref = " ".join(f"{col}2:{col}{last}" for col in letters)
-    ws.conditional_formatting._cf_rules.clear()
+    ws.conditional_formatting = ConditionalFormattingList()
     for _, rule in segment_rules():
         ws.conditional_formatting.add(sqref, rule)
-    ws.auto_filter.ref = None
     print_setup(ws)
     ws.oddHeader.center.text = title
     ws.oddFooter.center.text = "Page &P of &N"
@@ -111,7 +111,7 @@ def format_metric_scores_sheet(ws: Worksheet, metric_count: int) -> None:
         ws.column_dimensions[letter].width = width
     for col in range(4, 4 + metric_count):
         ws.column_dimensions[get_column_letter(col)].width = 9
-    ws.conditional_formatting._cf_rules.clear()
+    ws.conditional_formatting = ConditionalFormattingList()
     if metric_count:
         last_col = get_column_letter(3 + metric_count)
         ws.conditional_formatting.add(

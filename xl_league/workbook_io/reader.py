@@ -31,6 +31,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
 
 from ..engine.catalogue import Catalogue, Metric
+from ..engine.methodology import Methodology
 from ..errors import CellError, WorkbookError
 from .cells import (RawCell, cached_values, load, parse_flag_cell, parse_number, parse_text,
                     sheet_cells, show)
@@ -62,7 +63,7 @@ class BookInputs:
 
     organisations: pd.DataFrame
     values: pd.DataFrame
-    methodology: object
+    methodology: Methodology
     catalogue: Catalogue
     quarter: str | None
     problems: tuple[WorkbookError, ...]
@@ -179,7 +180,7 @@ class _InputReader:
     def read_sheet(self, sheet: str, org_type: str, grid: dict[tuple[int, int], RawCell]):
         fixed, metrics = self._headings(sheet, org_type, grid)
         if "code" not in fixed:
-            if any(r > 1 for r, _ in grid) or grid:
+            if grid:
                 self.problem(sheet, 1, 1, "there is no Code column: row 1 must hold the "
                                           "headings Code, Name, Region, Subtype, In deficit, "
                                           "In RSP, then metric IDs (copy them from a new "

@@ -128,7 +128,7 @@ def _heading_map(ws: Worksheet) -> dict[str, int]:
 
 def _append_columns(ws: Worksheet, new_ids: list[str], catalogue: Catalogue, last_row: int):
     """Add metric columns after the last heading, with note, table column and number check."""
-    from .template import add_input_validation, metric_note
+    from .template import metric_note
 
     by_column = catalogue.by_column()
     start = max(_heading_map(ws).values(), default=0) + 1
@@ -195,6 +195,11 @@ def fill_inputs(wb: Workbook, organisations: pd.DataFrame, values: pd.DataFrame,
     cat = catalogue or load_catalogue()
     orgs = _with_code_index(organisations)
     vals = _with_code_index(values) if len(values.columns) else pd.DataFrame(index=orgs.index)
+    for frame, what in ((orgs, "organisations"), (vals, "metric values")):
+        dup = frame.index[frame.index.duplicated()].unique().tolist()
+        if dup:
+            raise InputError(f"organisation code {dup[0]} appears more than once in the "
+                             f"{what}: each code once only", organisation=dup[0])
     types = {}
     for code, raw in orgs.get("type", pd.Series(dtype=object)).items():
         key = normalise_type(raw)
