@@ -224,6 +224,14 @@ def test_a_non_metric_heading_is_ignored_with_a_warning(book):
         inputs.warnings
 
 
+def test_values_without_a_heading_are_ignored_with_a_warning(book):
+    set_cells(book, {(A, "Z1"): "  ", (A, "Z2"): 5})
+    inputs = read_inputs(book)
+    assert inputs.problems == ()
+    assert inputs.warnings[0] == ("'Acute inputs'!Z1: column Z has values but no heading, so "
+                                  "it is ignored")
+
+
 def test_a_supplied_score_column_is_read(book):
     set_cells(book, {(A, "Z1"): "OF1013", (A, "Z2"): 2.5, (A, "Z3"): "4"})
     inputs = read_inputs(book)

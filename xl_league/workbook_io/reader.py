@@ -152,7 +152,9 @@ class _InputReader:
         for (row, col), cell in sorted(grid.items(), key=lambda kv: kv[0][1]):
             if row != 1:
                 continue
-            text = str(cell.value).strip()
+            text = str(cell.value).strip() if cell.value is not None else ""
+            if not text:
+                continue
             ref = f"{get_column_letter(col)}1"
             key = aliases.get(text.lower())
             if key is not None:
@@ -187,8 +189,10 @@ class _InputReader:
                                           "template: xl-league new)")
             return
         known_cols = set(fixed.values()) | set(metrics)
-        stray = sorted({c for (r, c) in grid if r > 1 and c not in known_cols
-                        and (1, c) not in grid})
+        headed = {c for (r, c), cell in grid.items()
+                  if r == 1 and cell.value is not None and str(cell.value).strip()}
+        stray = sorted({c for (r, c), cell in grid.items() if r > 1 and c not in headed
+                        and cell.value is not None and str(cell.value).strip()})
         for col in stray:
             self.warnings.append(f"{sheet_ref(sheet, get_column_letter(col) + '1')}: column "
                                  f"{get_column_letter(col)} has values but no heading, so it "
