@@ -1,0 +1,237 @@
+"""The bridge between an xlwings-like ``book`` and the openpyxl-based workbook I/O.
+
+The macros read and write a workbook only through the small part of the xlwings API that
+desktop Excel, xlwings Lite and :class:`~xl_league.excel.openpyxl_book.OpenpyxlBook` (the
+openpyxl stand-in used without Excel) share::
+
+    book.sheets[name], book.sheets.add(name, after=...), sheet.name, book.fullname
+    sheet.used_range  (.row, .column, .options(ndim=2, err_to_str=True).value, .number_format)
+    sheet.range("A1").value = rows          (one call per block)
+    sheet.range("F2:F135").number_format = "0.00"
+    sheet.clear_contents()
+    book.app.screen_updating, book.app.calculation   (optional: Lite has no app)
+
+Reading goes through an in-memory openpyxl workbook (:func:`to_openpyxl`) so the workbook I/O
+reader validates exactly as ``xl-league recalc`` does — number formats included, since a
+value in a cell formatted as a percentage reads as the percentage shown. Results are written
+by the workbook I/O writer into an in-memory workbook and copied sheet by sheet
+(:func:`copy_sheet`), or cell runs that changed (:func:`copy_changes`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Iterable, Iterator
+
+import openpyxl
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+__all__ = ["sheet_names", "has_sheet", "sheet", "sheet_values", "number_formats",
+           "to_openpyxl", "worksheet_rows", "write_rows", "copy_sheet", "copy_changes",
+           "quiet_app"]
+
+GENERAL = "General"
+
+
+def sheet_names(book: Any) -> list[str]:
+    """The names of the book's sheets, in order."""
+    return [s.name for s in book.sheets]
+
+
+def has_sheet(book: Any, name: str) -> bool:
+    return name.lower() in (n.lower() for n in sheet_names(book))
+
+
+def sheet(book: Any, name: str) -> Any:
+    """The sheet ``name``, added after the last sheet when the book has none of that name."""
+    if has_sheet(book, name):
+        return book.sheets[name]
+    return book.sheets.add(name, after=book.sheets[len(sheet_names(book)) - 1])
+
+
+def _cell(value: Any) -> Any:
+    """A value as openpyxl reads it from a saved file: whole numbers as int."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
+    return value
+
+
+def sheet_values(book: Any, name: str) -> list[list[Any]]:
+    """The sheet's cells from A1 to the end of its used range (2-D, blanks as None).
+
+    Excel errors come back as their text ("#N/A"), so the reader can report them.
+    """
+    used = book.sheets[name].used_range
+    rows = used.options(ndim=2, err_to_str=True).value or []
+    top, left = int(used.row), int(used.column)
+    width = max((len(r) for r in rows), default=0)
+    out = [[None] * (left - 1 + width) for _ in range(top - 1)]
+    out += [[None] * (left - 1) + [_cell(v) for v in r] for r in rows]
+    return out
+
+
+def _address(top: int, left: int, bottom: int, right: int) -> str:
+    return f"{get_column_letter(left)}{top}:{get_column_letter(right)}{bottom}"
+
+
+def number_formats(book: Any, name: str, values: list[list[Any]]) -> dict[tuple[int, int], str]:
+    """Number formats other than General of the non-blank cells of ``values`` (1-based keys).
+
+    One call when the whole sheet shares a format; else one per column, and one per cell only
+    in columns whose cells differ.
+    """
+    ws = book.sheets[name]
+    height = len(values)
+    width = max((len(r) for r in values), default=0)
+    if not height or not width:
+        return {}
+    whole = ws.range(_address(1, 1, height, width)).number_format
+    filled = [(r + 1, c + 1) for r, row in enumerate(values) for c, v in enumerate(row)
+              if v is not None]
+    if whole is not None:
+        return {} if whole == GENERAL else {key: whole for key in filled}
+    out: dict[tuple[int, int], str] = {}
+    for c in range(1, width + 1):
+        rows = [r for r, cc in filled if cc == c]
+        if not rows:
+            continue
+        fmt = ws.range(_address(min(rows), c, max(rows), c)).number_format
+        if fmt is None:
+            for r in rows:
+                cell_fmt = ws.range(_address(r, c, r, c)).number_format
+                if cell_fmt and cell_fmt != GENERAL:
+                    out[(r, c)] = cell_fmt
+        elif fmt != GENERAL:
+            out.update({(r, c): fmt for r in rows})
+    return out
+
+
+def to_openpyxl(book: Any, names: Iterable[str], *,
+                with_formats: Iterable[str] = ()) -> openpyxl.Workbook:
+    """An in-memory openpyxl workbook holding the values of the named sheets (those present).
+
+    ``with_formats``: sheets whose number formats are copied too (the input sheets).
+    """
+    formatted = set(with_formats)
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name in names:
+        if not has_sheet(book, name):
+            continue
+        values = sheet_values(book, name)
+        ws = wb.create_sheet(book.sheets[name].name)
+        for r, row in enumerate(values, start=1):
+            for c, v in enumerate(row, start=1):
+                if v is None:
+                    continue
+                cell = ws.cell(r, c, v)
+                if isinstance(v, str) and v.startswith("="):
+                    cell.data_type = "s"  # a value Excel shows, never a formula to evaluate
+        if name in formatted:
+            for (r, c), fmt in number_formats(book, name, values).items():
+                ws.cell(r, c).number_format = fmt
+    return wb
+
+
+def worksheet_rows(ws: Worksheet) -> list[list[Any]]:
+    """An openpyxl sheet's values (formulas as their text) from A1 to its last used cell."""
+    rows = [list(r) for r in ws.iter_rows(min_row=1, min_col=1, max_row=ws.max_row,
+                                          max_col=ws.max_column, values_only=True)]
+    while rows and all(v is None for v in rows[-1]):
+        rows.pop()
+    width = max((max((j + 1 for j, v in enumerate(r) if v is not None), default=0)
+                 for r in rows), default=0)
+    return [r[:width] for r in rows]
+
+
+def write_rows(book: Any, name: str, rows: list[list[Any]]) -> None:
+    """Clear the sheet's contents (formatting stays) and write ``rows`` from A1 in one call."""
+    target = sheet(book, name)
+    target.clear_contents()
+    if rows and any(any(v is not None for v in r) for r in rows):
+        width = max(len(r) for r in rows)
+        target.range("A1").value = [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def _format_runs(ws: Worksheet, height: int, width: int) -> list[tuple[str, str]]:
+    """(address, number format) for each vertical run of non-General formats in ``ws``."""
+    runs = []
+    for c in range(1, width + 1):
+        start, current = None, None
+        for r in range(1, height + 2):
+            fmt = ws.cell(r, c).number_format if r <= height else None
+            fmt = None if fmt == GENERAL else fmt
+            if fmt != current:
+                if current is not None:
+                    runs.append((_address(start, c, r - 1, c), current))
+                start, current = r, fmt
+    return runs
+
+
+def copy_sheet(source: openpyxl.Workbook, book: Any, name: str) -> None:
+    """Write the in-memory sheet ``name`` into ``book``: values in one call, then the number
+    formats the writer gave (one call per column run), so scores show as 0.00 and so on."""
+    ws = source[name]
+    rows = worksheet_rows(ws)
+    write_rows(book, name, rows)
+    target = book.sheets[name]
+    for address, fmt in _format_runs(ws, len(rows), max((len(r) for r in rows), default=0)):
+        target.range(address).number_format = fmt
+
+
+def copy_changes(source: openpyxl.Workbook, book: Any, name: str,
+                 before: list[list[Any]]) -> int:
+    """Write the cells of ``source[name]`` that differ from ``before`` (the book's values when
+    read), one call per run of changed cells in a row, and the number formats the writer gave
+    them (a date as a date); returns how many cells changed."""
+    after = worksheet_rows(source[name])
+    height = max(len(after), len(before))
+    width = max([len(r) for r in after] + [len(r) for r in before] + [0])
+
+    def at(rows: list[list[Any]], r: int, c: int) -> Any:
+        return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
+
+    target = book.sheets[name]
+    changed = 0
+    for r in range(height):
+        c = 0
+        while c < width:
+            if at(after, r, c) == _cell(at(before, r, c)):
+                c += 1
+                continue
+            start = c
+            while c < width and at(after, r, c) != _cell(at(before, r, c)):
+                c += 1
+            target.range(f"{get_column_letter(start + 1)}{r + 1}").value = \
+                [[at(after, r, j) for j in range(start, c)]]
+            for j in range(start, c):
+                fmt = source[name].cell(r + 1, j + 1).number_format
+                if at(after, r, j) is not None and fmt != GENERAL:
+                    target.range(f"{get_column_letter(j + 1)}{r + 1}").number_format = fmt
+            changed += c - start
+    return changed
+
+
+@contextlib.contextmanager
+def quiet_app(book: Any) -> Iterator[None]:
+    """Screen updating off and calculation manual while writing; restored afterwards.
+
+    Where the host has no such settings (xlwings Lite), nothing is changed.
+    """
+    app = getattr(book, "app", None)
+    saved: dict[str, Any] = {}
+    for attr, value in (("screen_updating", False), ("calculation", "manual")):
+        try:
+            saved[attr] = getattr(app, attr)
+            setattr(app, attr, value)
+        except Exception:  # noqa: BLE001 — Lite / a host without the setting: leave it alone
+            saved.pop(attr, None)
+    try:
+        yield
+    finally:
+        for attr, value in reversed(list(saved.items())):
+            try:
+                setattr(app, attr, value)
+            except Exception:  # noqa: BLE001 — restoring must not hide the real error
+                pass
