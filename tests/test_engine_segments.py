@@ -90,6 +90,17 @@ def test_domain_segments_are_quartiles_of_the_domain_scores():
     np.testing.assert_array_equal(seg, [1, 1, 2, 3, 4, 4])  # cuts 1.55, 2.3, 2.9
 
 
+def test_fixed_overall_cut_points_do_not_cut_the_domains():
+    # NHS England's domains have cut-points of their own, so fixed overall cut-points
+    # (here all below every score: everyone in segment 4 overall) leave domains on quartiles.
+    scores = [1.0, 1.4, 2.0, 2.6, 3.0, 3.9]
+    result, codes = one_score_each(scores, meth=METHOD.with_settings(cut_points=(0.5, 0.6, 0.7)))
+    assert list(result.league.loc[codes, "unadjusted_segment"]) == [4] * 6
+    seg = result.domain_segments.loc[codes, "Patient safety"]
+    np.testing.assert_array_equal(seg, [1, 1, 2, 3, 4, 4])
+    assert set(result.domain_cut_points["rule"]) == {"national-quartiles"}
+
+
 # ---- step 3: cut-points --------------------------------------------------------------------------
 
 def test_quartile_cut_points_are_excel_quartile_inc_on_a_hand_checked_list():

@@ -169,7 +169,14 @@ def compute_league_tables(organisations: pd.DataFrame, values: pd.DataFrame,
 
 def _domain_segments(dom: pd.DataFrame, types: pd.Series, meth: Methodology
                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Domain segments, cut the same way as the overall segments (per domain)."""
+    """Domain segments: quartiles of each domain's scores, with their own cut-points.
+
+    NHS England's published domain segments (OF4100–OF4105) have cut-points of their own per
+    domain [measured], so fixed overall cut-points do not apply to domains: under the 'fixed'
+    rule the domains are still cut at national quartiles (blank where too few to cut).
+    """
+    if meth.cut_point_rule == "fixed":
+        meth = meth.with_settings(cut_point_rule="national-quartiles", fixed_cut_points=())
     segs = pd.DataFrame(index=dom.index)
     all_cuts = []
     for domain in dom.columns:
