@@ -56,10 +56,9 @@ def test_domain_scores():
     e = explain(tables(), "A3")
     assert list(e.domains.columns) == list(EXPLAIN_DOMAIN_COLUMNS)
     d = e.domains.set_index("domain")
-    assert d.loc["Access to services", ["metrics_scored", "domain_score", "contribution"]].tolist() \
-        == [1, 2.5, 1.25]
-    assert d.loc["People and workforce", ["metrics_scored", "domain_score", "contribution"]] \
-        .tolist() == [1, 4.0, 2.0]
+    cols = ["metrics_scored", "domain_score", "contribution"]
+    assert d.loc["Access to services", cols].tolist() == [1, 2.5, 1.25]
+    assert d.loc["People and workforce", cols].tolist() == [1, 4.0, 2.0]
     assert d.loc["Patient safety", "metrics_scored"] == 0
 
 

@@ -165,14 +165,16 @@ def finance_values() -> pd.DataFrame:
 
 def test_planned_deficit_cleared_removes_the_derived_deficit():
     """F3: plan -1.5 % → OF1079 3, OF1080 = matrix[3][1] = 2, flag blank → derived in deficit.
-    Average (2.5 + 2) / 2 = 2.25 → segment 2 → capped at 3. Plan 0 → OF1080 1, not in deficit."""
+    Average (2.5 + 2) / 2 = 2.25 → segment 2 → capped at 3.
+    Plan 0 → OF1080 1, not in deficit."""
     w = whatif(finance_orgs(), finance_values(), org="F3", set_values={"OF0079": 0.0},
                methodology=meth())
     assert w.summary.loc["average_score"].tolist() == [2.25, 1.75]
     assert w.summary.loc["in_deficit"].tolist() == [True, False]
     assert w.summary.loc["segment"].tolist() == [3, 1]
     changed = w.score_changes[w.score_changes["code"] == "F3"].set_index("metric")
-    assert changed.loc["OF1079", "score_after"] == 1.0 and changed.loc["OF1080", "score_after"] == 1.0
+    assert changed.loc["OF1079", "score_after"] == 1.0
+    assert changed.loc["OF1080", "score_after"] == 1.0
 
 
 def test_a_supplied_banded_score_is_rescored_with_the_bands():

@@ -100,8 +100,10 @@ def _cause(row: pd.Series, in_old: bool, in_new: bool, cap: int) -> str:
     def seg(u: int, d: bool) -> int:
         return cap if d and u < cap else u
 
-    score_moved = seg(u_new, d_old) != seg(u_old, d_old) or seg(u_new, d_new) != seg(u_old, d_new)
-    override_moved = seg(u_old, d_new) != seg(u_old, d_old) or seg(u_new, d_new) != seg(u_new, d_old)
+    score_moved = (seg(u_new, d_old) != seg(u_old, d_old)
+                   or seg(u_new, d_new) != seg(u_old, d_new))
+    override_moved = (seg(u_old, d_new) != seg(u_old, d_old)
+                      or seg(u_new, d_new) != seg(u_new, d_old))
     if score_moved and override_moved:
         return "score change and override"
     if override_moved:

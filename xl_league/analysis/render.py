@@ -224,6 +224,9 @@ def compare_renderables(df: pd.DataFrame, title: str = "Quarter on quarter"
         out.append(t)
     counts = df["cause"].value_counts()
     out.append(Text("Causes: " + ", ".join(f"{c} {n}" for c, n in counts.items())))
+    out.append(Text("In range: Yes where the new average lies inside the old likely range of "
+                    "the average score, or the new position inside the old likely range of the "
+                    "position - a movement that is not significant."))
     return out
 
 
@@ -240,12 +243,15 @@ def compare_json(df: pd.DataFrame) -> str:
 # --- explain ---------------------------------------------------------------------------------
 
 def explain_renderables(e: Explanation) -> list[RenderableType]:
-    """The plain-words lines, then the metric breakdown table and the domain table."""
+    """The plain-words lines, then the metric breakdown (metrics with a value or score) and
+    the domain table."""
     out: list[RenderableType] = [Text(line) for line in e.lines]
     t = _table(f"{e.code}: metric scores", [
         ("Domain", "left"), ("Metric", "left"), ("Value", "right"), ("Score", "right"),
         ("Rank", "right"), ("Counts", "center"), ("Contribution", "right")])
     for r in frame_records(e.metrics):
+        if r["score"] is None and r["raw_value"] is None:
+            continue  # listed in the plain words as "no score (no value)"
         rank = "" if r["rank"] is None else f"{r['rank']} of {r['peers']}"
         t.add_row(r["domain"], f"{r['metric']} {r['name']}", _show(r["raw_value"]),
                   _show(r["score"], "score") + (" (supplied)" if r["supplied"] else ""),

@@ -39,11 +39,10 @@ __all__ = ["what_it_takes", "WHAT_IT_TAKES_COLUMNS", "NOT_REACHABLE"]
 
 #: Columns of the result, in order.
 WHAT_IT_TAKES_COLUMNS = ("metric", "name", "value_id", "domain", "direction", "current_value",
-                         "current_score", "score_supplied", "comparison", "target_value", "change_needed",
-                         "new_score", "new_average", "new_unadjusted_segment", "new_segment",
-                         "new_position", "reachable", "note")
+                         "current_score", "score_supplied", "comparison", "target_value",
+                         "change_needed", "new_score", "new_average", "new_unadjusted_segment",
+                         "new_segment", "new_position", "reachable", "note")
 NOT_REACHABLE = "not reachable by this metric alone"
-_OPS = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
 
 
 def what_it_takes(organisations: pd.DataFrame, values: pd.DataFrame, *, org: str,
