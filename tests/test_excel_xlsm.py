@@ -1,0 +1,171 @@
+"""workbook/league_tables.xlsm: a macro-enabled workbook carrying xlwings' VBA and our sheets,
+built by code (python -m xl_league.excel.build), and committed as the builder makes it today."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from xl_league.demo import national_demo_dataset
+from xl_league.excel import build
+from xl_league.excel.reference import FORMULAS, MACROS
+from xl_league.workbook_io import build_template, fill_inputs, read_inputs, recalc_workbook
+from xl_league.workbook_io.layout import TEMPLATE_SHEETS
+
+REPO = Path(__file__).resolve().parents[1]
+COMMITTED = REPO / "workbook" / "league_tables.xlsm"
+MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+VBA_CONTENT_TYPE = "application/vnd.ms-office.vbaProject"
+
+
+@pytest.fixture(scope="module")
+def built() -> bytes:
+    return build.workbook_bytes()
+
+
+def part(data: bytes, name: str) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        return z.read(name)
+
+
+def test_the_committed_workbook_is_what_the_builder_makes_today(built):
+    assert COMMITTED.read_bytes() == built, (
+        "workbook/league_tables.xlsm is stale: rebuild it with python -m xl_league.excel.build")
+    assert build.workbook_bytes() == built                 # the same bytes every build
+
+
+def test_the_vba_project_is_the_wheels_byte_for_byte(built):
+    with zipfile.ZipFile(build.quickstart_path()) as wheel:
+        assert part(built, "xl/vbaProject.bin") == wheel.read("xl/vbaProject.bin")
+
+
+def test_the_package_is_macro_enabled(built):
+    types = part(built, "[Content_Types].xml").decode()
+    assert re.search(r'PartName="/xl/workbook.xml" ContentType="'
+                     + re.escape(MACRO_CONTENT_TYPE) + '"', types)
+    assert (f'Extension="bin" ContentType="{VBA_CONTENT_TYPE}"' in types
+            or f'PartName="/xl/vbaProject.bin" ContentType="{VBA_CONTENT_TYPE}"' in types)
+    rels = part(built, "xl/_rels/workbook.xml.rels").decode()
+    assert re.search(r'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject"'
+                     r' Target="vbaProject.bin"', rels)
+    # the code names the VBA project's document modules are bound to
+    assert 'codeName="ThisWorkbook"' in part(built, "xl/workbook.xml").decode()
+    wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
+    assert [(ws.title, ws.sheet_properties.codeName) for ws in wb
+            if ws.sheet_properties.codeName] == [("Instructions", "Sheet1"),
+                                                 ("xlwings.conf", "Sheet2")]
+
+
+def test_the_xlwings_conf_sheet_is_active_with_our_udf_module():
+    wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
+    assert "xlwings.conf" in wb.sheetnames and "_xlwings.conf" not in wb.sheetnames
+    ws = wb["xlwings.conf"]
+    conf = {}
+    for key, value in ws.iter_rows(min_col=1, max_col=2, values_only=True):
+        if key is None:
+            break                       # xlwings reads A1 down to the first blank row
+        conf[key] = value
+    assert conf["UDF Modules"] == "league_tables" == COMMITTED.stem
+    assert conf["Interpreter_Win"] == "python"
+    assert conf["Use UDF Server"] is False and conf["Debug UDFs"] is False
+    quickstart = openpyxl.load_workbook(build.quickstart_path())["_xlwings.conf"]
+    keys = []
+    for (key,) in quickstart.iter_rows(min_col=1, max_col=1, values_only=True):
+        if key is None:
+            break
+        keys.append(key)
+    assert list(conf) == keys           # the quickstart's keys, in its order
+    assert (REPO / "workbook" / "league_tables.py").is_file()   # the module beside the book
+
+
+def test_our_sheets_are_there_as_the_template_builds_them():
+    wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
+    assert wb.sheetnames == ["Instructions", *TEMPLATE_SHEETS, "xlwings.conf"]
+    assert wb.active.title == "Instructions"
+    template = build_template()
+    for name in TEMPLATE_SHEETS:
+        want = {c.coordinate: c.value for row in template[name].iter_rows() for c in row
+                if c.value is not None}
+        got = {c.coordinate: c.value for row in wb[name].iter_rows() for c in row
+               if c.value is not None}
+        assert got == want, name
+        assert [t for t in wb[name].tables] == [t for t in template[name].tables], name
+        assert len(wb[name].data_validations.dataValidation) == \
+            len(template[name].data_validations.dataValidation), name
+
+
+def test_the_instructions_list_every_formula_and_macro():
+    wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
+    text = "\n".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row
+                     if c.value is not None)
+    for f in FORMULAS:
+        assert f"{f.name}({f.arguments})" in text and f.example in text
+    for m in MACROS:
+        assert m.name in text
+    assert "ImportPythonUDFs" in text and "Trust access to the VBA project object model" in text
+
+
+def test_the_workbook_reads_and_recalculates_with_its_vba_kept(tmp_path):
+    """The .xlsm is an ordinary xl-league workbook: fill it, recalc it, the VBA survives."""
+    assert [str(p) for p in read_inputs(COMMITTED).problems] == [
+        "the input sheets have no organisations: type (or paste) one row per organisation "
+        "into its type's input sheet, code first"]
+    demo = national_demo_dataset()
+    wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
+    fill_inputs(wb, demo.organisations, demo.values, demo.quarter)
+    path = tmp_path / "league_tables.xlsm"
+    wb.save(path)
+    out = tmp_path / "out.xlsm"
+    recalc_workbook(path, out, replicates=0)
+    data = out.read_bytes()
+    assert part(data, "xl/vbaProject.bin") == part(COMMITTED.read_bytes(), "xl/vbaProject.bin")
+    assert MACRO_CONTENT_TYPE in part(data, "[Content_Types].xml").decode()
+    assert openpyxl.load_workbook(out)["Acute league table"]["A2"].value == 1
+
+
+def test_build_refuses_a_name_that_is_not_xlsm(tmp_path):
+    with pytest.raises(Exception, match="must be saved as .xlsm"):
+        build.build(tmp_path / "league_tables.xlsx")
+    assert build.main([str(tmp_path / "x.xlsm")]) == 0
+    assert (tmp_path / "x.xlsm").read_bytes() == COMMITTED.read_bytes()
+
+
+# --- a real spreadsheet application reads the VBA project -----------------------------------
+
+def _soffice() -> str | None:
+    found = shutil.which("soffice")
+    if found is None and os.environ.get("XL_LEAGUE_REQUIRE_LIBREOFFICE") == "1":
+        pytest.fail("LibreOffice (soffice) is required here (XL_LEAGUE_REQUIRE_LIBREOFFICE=1)")
+    return found
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_opens_it_and_finds_the_xlwings_vba(tmp_path):
+    soffice = _soffice()
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed; CI installs it")
+    profile = (tmp_path / "profile").as_uri()
+    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to",
+                    "ods", "--outdir", str(tmp_path), str(COMMITTED)],
+                   check=True, capture_output=True, timeout=120)
+    ods = tmp_path / "league_tables.ods"
+    with zipfile.ZipFile(ods) as z:
+        names = z.namelist()
+        module1 = z.read("Basic/VBAProject/Module1.xml").decode()
+        xlwings_module = z.read("Basic/VBAProject/xlwings.xml").decode()
+        content = z.read("content.xml").decode()
+    # SampleCall imports the module named after the workbook and runs main()
+    assert "Sub SampleCall()" in module1 and "main()" in module1
+    assert "Sub ImportPythonUDFs()" in xlwings_module and "Function RunPython" in xlwings_module
+    assert {"Basic/VBAProject/ThisWorkbook.xml", "Basic/VBAProject/Sheet1.xml",
+            "Basic/VBAProject/Sheet2.xml"} <= set(names)
+    for name in ["Instructions", *TEMPLATE_SHEETS, "xlwings.conf"]:
+        assert f'table:name="{name}"' in content, name
