@@ -14,7 +14,7 @@ from .engine import LeagueTables, compute_league_tables
 from .errors import WorkbookError, XlLeagueError
 from .nhse import NhseImport, read_nhse_trust_data
 from .workbook_io.reader import BookInputs, read_inputs
-from .workbook_io.recalc import engine_error_line, run_engine, settings_used
+from .workbook_io.recalc import engine_error_line, recorded_overrides, run_engine, settings_used
 from .workbook_io.template import build_template
 from .workbook_io.writer import fill_inputs, save_atomic, write_results
 
@@ -91,7 +91,15 @@ def import_nhse(csvs: Sequence[str | Path], out: str | Path, *, quarter: str | N
 def workbook_results(book: str | Path, *, cut_points: Sequence[float] | None = None,
                      replicates: int | None = None, seed: int | None = None
                      ) -> tuple[BookInputs, LeagueTables]:
-    """Read a workbook's inputs and compute its results (nothing is written)."""
+    """Read a workbook's inputs and compute its results (nothing is written).
+
+    Overrides not given here are those of the workbook's last ``recalc`` (recorded on its
+    About sheet), so ``table`` and ``packs`` show what ``recalc --cutoffs ...`` wrote.
+    """
+    recorded = recorded_overrides(book)
+    cut_points = cut_points or recorded.get("cut_points")  # type: ignore[assignment]
+    replicates = replicates if replicates is not None else recorded.get("replicates")  # type: ignore[assignment]
+    seed = seed if seed is not None else recorded.get("seed")  # type: ignore[assignment]
     inputs = read_inputs(book)
     if inputs.problems:
         lines = inputs.problem_lines()

@@ -20,13 +20,19 @@ from ..engine.methodology import Methodology
 from ..engine.pipeline import LeagueTables, compute_league_tables
 from ..errors import InputError, WorkbookError, XlLeagueError
 from .cells import load
-from .layout import (CUT_POINTS_SHEET, LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET)
+from .layout import (ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET, LEAGUE_SHEETS,
+                     LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET)
 from .reader import BookInputs, read_inputs
 from .safety import WORKBOOK_SUFFIXES, check_file, unsupported_parts
 from .writer import save_atomic, write_results
 
 __all__ = ["recalc_workbook", "RecalcResult", "WorkbookProblems", "run_engine",
-           "engine_error_line", "settings_used", "read_results"]
+           "engine_error_line", "settings_used", "read_results", "recorded_overrides",
+           "OVERRIDES_KEY"]
+
+#: The About sheet's row recording a recalculation's command-line overrides, so that later
+#: reads of the workbook (``xl-league table``, ``packs``) give the results it wrote.
+OVERRIDES_KEY = "Command-line overrides"
 
 #: progress(step description, steps done, total steps)
 Progress = Callable[[str, int, int], None]
@@ -90,8 +96,21 @@ def _fmt(value: float) -> str:
     return f"{round(float(value), 4):g}"
 
 
-def settings_used(results: LeagueTables, quarter: str | None) -> dict[str, object]:
-    """The settings a run used, as shown on the About sheet."""
+def _overrides_text(cut_points, replicates, seed) -> str:
+    parts = []
+    if cut_points:
+        parts.append("cutoffs=" + ",".join(_fmt(c) for c in cut_points))
+    if replicates is not None:
+        parts.append(f"replicates={int(replicates)}")
+    if seed is not None:
+        parts.append(f"seed={int(seed)}")
+    return "; ".join(parts) or "none"
+
+
+def settings_used(results: LeagueTables, quarter: str | None, *,
+                  cut_points: Sequence[float] | None = None, replicates: int | None = None,
+                  seed: int | None = None) -> dict[str, object]:
+    """The settings a run used, as shown on the About sheet (with any command-line overrides)."""
     meth = results.methodology
     counts = results.league["type"].value_counts()
     cuts = "; ".join(f"{row['pool']}: {_fmt(row['c1'])}, {_fmt(row['c2'])}, {_fmt(row['c3'])}"
@@ -108,8 +127,37 @@ def settings_used(results: LeagueTables, quarter: str | None) -> dict[str, objec
         "Likely ranges": (f"{meth.bootstrap_replicates} resamples, seed {meth.bootstrap_seed}, "
                           f"{meth.bootstrap_confidence:.0%}" if meth.bootstrap_replicates
                           else "off (0 resamples)"),
+        OVERRIDES_KEY: _overrides_text(cut_points, replicates, seed),
         "xl-league version": __version__,
     }
+
+
+def recorded_overrides(path: str | Path) -> dict[str, object]:
+    """The command-line overrides of the workbook's last recalculation, from its About sheet.
+
+    Returns keyword arguments for :func:`run_engine` (``cut_points``, ``replicates``,
+    ``seed``); empty when there were none, or the workbook was never recalculated.
+    """
+    src = check_file(path)
+    text = ""
+    with load(src, read_only=True, data_only=True) as wb:
+        if ABOUT_SHEET in wb.sheetnames:
+            for row in wb[ABOUT_SHEET].iter_rows(min_row=ABOUT_SETTINGS_ROW, max_col=2,
+                                                 values_only=True):
+                if row and row[0] == OVERRIDES_KEY:
+                    text = str(row[1] or "")
+                    break
+    out: dict[str, object] = {}
+    for part in text.split(";"):
+        key, _, value = part.strip().partition("=")
+        try:
+            if key == "cutoffs":
+                out["cut_points"] = tuple(float(v) for v in value.split(","))
+            elif key in ("replicates", "seed"):
+                out[key] = int(value)
+        except ValueError:
+            continue  # an edited or damaged record is ignored; the Settings sheet applies
+    return out
 
 
 def _destination(src: Path, out: str | Path | None) -> Path:
@@ -166,7 +214,8 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None, *,
         except XlLeagueError as exc:
             raise WorkbookError(engine_error_line(exc, inputs)) from None
         step(2)
-        write_results(wb, results, settings_used(results, inputs.quarter))
+        write_results(wb, results, settings_used(results, inputs.quarter, cut_points=cut_points,
+                                                 replicates=replicates, seed=seed))
         step(3)
         save_atomic(wb, dest)
     warnings.extend(inputs.warnings)
