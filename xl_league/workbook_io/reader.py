@@ -371,7 +371,9 @@ def _read(wb: Workbook, path: Path | None) -> BookInputs:
     blank = [c for c in headed if values[c].isna().all()]
     values = values.drop(columns=blank)
     warnings = list(reader.warnings)
-    all_columns = {mid for name in INPUT_SHEETS.values() if name in sheets.cells
+    # metric columns of the sheets that hold organisations (an unused type's sheet is no news)
+    used = set(organisations["type"]) if "type" in organisations.columns else set()
+    all_columns = {mid for t, name in INPUT_SHEETS.items() if name in sheets.cells and t in used
                    for (r, _c), cell in sheets.cells[name].items() if r == 1
                    for mid in [str(cell.value).strip().upper()] if mid in catalogue.by_column()}
     empty = sorted(all_columns - set(values.columns))
