@@ -107,6 +107,12 @@ def test_metric_scores_flat_list_scalar_and_numeric_text():
     assert udfs.metric_scores(column("10", " 20 "), "higher") == [[4.0], [1.0]]
 
 
+def test_metric_scores_read_text_as_the_workbook_reader_does():
+    # missing markers are blanks; "62.5%" and "1,234" are numbers (as on the input sheets)
+    assert udfs.metric_scores(column("62.5%", "-", "n/a", "1,234", 50.0), "higher") == \
+        [[2.5], [""], [""], [1.0], [4.0]]
+
+
 def test_metric_scores_metric_id_takes_the_catalogue_direction():
     by_id = udfs.metric_scores(column(5.0, 4.0, 6.0), "OF0082")    # sickness absence: lower
     assert by_id == udfs.metric_scores(column(5.0, 4.0, 6.0), "lower")
@@ -133,6 +139,8 @@ def test_metric_scores_peer_groups_rank_each_group_apart():
     out = udfs.metric_scores(column(80.0, 70.0, 60.0, 50.0), "higher",
                              column("acute", "acute", "ambulance", "ambulance"))
     assert out == [[1.0], [4.0], [1.0], [4.0]]
+    # an empty peer_groups range is no peer groups (one group), as when it is left out
+    assert udfs.metric_scores(column(1.0, 2.0), "higher", column(None, "")) == [[4.0], [1.0]]
     # a blank value needs no peer group; a value without one is a mistake
     assert udfs.metric_scores(column(1.0, None), "higher", column("a", None)) == [[1.0], [""]]
     assert message(udfs.metric_scores(column(1.0, 2.0), "higher", column("a", None))) == (
@@ -430,6 +438,24 @@ def test_league_table_bad_settings(args, expected):
     rng = [["Code", "Type", "OF0013"], ["RA1", "acute", 1.0], ["RA2", "acute", 2.0],
            ["RA3", "acute", 3.0], ["RA4", "acute", 4.0]]
     assert message(udfs.league_table(rng, *args)) == expected
+
+
+def test_league_table_on_a_template_input_sheet_takes_the_type_from_org_type(national):
+    orgs, values, _ = national
+    acute = orgs[orgs["type"] == "acute"]
+    sheet = input_range(acute, values[values["code"].isin(acute["code"])])
+    sheet = [[row[0], row[1]] + row[3:] for row in sheet]      # no Type column, like the sheet
+    sheet[0][:4] = ["Code", "Organisation", "In deficit", "In RSP"]
+    cuts = [[2.1, 2.4, 2.7]]
+    out = udfs.league_table(sheet, cuts, 0, "acute")
+    meth = load_methodology().with_settings(cut_points=(2.1, 2.4, 2.7), bootstrap_replicates=0)
+    # an empty column (a metric with no value for these trusts) is left out, as the reader does
+    expected = compute_league_tables(acute, values[values["code"].isin(acute["code"])]
+                                     .dropna(axis=1, how="all"), meth).table("acute")
+    assert [r[2] for r in out[1:]] == expected["code"].tolist()
+    assert message(udfs.league_table(sheet, cuts, 0)) == (
+        "inputs: no Type column in the header row; add one, or give org_type when every row "
+        "is one type (e.g. an input sheet of the template)")
 
 
 def test_league_table_needs_a_header_and_a_row():

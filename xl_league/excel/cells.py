@@ -22,6 +22,7 @@ import pandas as pd
 
 from ..engine.inputs import parse_flag
 from ..errors import InputError
+from ..workbook_io.layout import MISSING_MARKERS
 
 __all__ = ["EXCEL_ERRORS", "Vector", "as_grid", "as_vector", "is_blank", "to_number",
            "to_flag", "to_text", "excel_value", "broadcast", "numbers"]
@@ -115,7 +116,10 @@ def _show(value: Any) -> str:
 
 
 def to_number(value: Any, where: str) -> float | None:
-    """A number (``None`` for a blank). Numeric text is accepted, as the engine does."""
+    """A number (``None`` for a blank). Text is read as the workbook reader reads it: the
+    missing markers (``-``, ``n/a``, ``..``) are blanks, ``"62.5%"`` is 62.5, ``"1,234"`` is
+    1234. A cell *formatted* as a percentage passes its value (0.625 for 62.5 %): Excel does
+    not tell a function how its arguments are formatted."""
     if is_blank(value):
         return None
     if isinstance(value, bool) or isinstance(value, np.bool_):
@@ -123,12 +127,16 @@ def to_number(value: Any, where: str) -> float | None:
     if isinstance(value, (int, float, np.integer, np.floating)):
         number = float(value)
     elif isinstance(value, str):
-        text = value.strip()
+        text = value.replace("\u00a0", " ").strip()
         if text.upper() in EXCEL_ERRORS:
             raise InputError(f"{where}: the cell holds the Excel error {text.upper()}; fix the "
                              "formula or clear the cell")
+        if text.lower() in MISSING_MARKERS:
+            return None
+        cleaned = text.replace(",", "").replace(" ", "")
+        cleaned = cleaned[:-1] if cleaned.endswith("%") else cleaned
         try:
-            number = float(text)
+            number = float(cleaned)
         except ValueError:
             raise InputError(f"{where}: {_show(value)} is not a number") from None
     elif isinstance(value, (dt.date, dt.datetime, dt.time)):

@@ -48,12 +48,14 @@ __all__ = ["metric_scores", "average_scores", "cut_points", "segments", "adjuste
 
 #: Headers NOF_LEAGUE_TABLE understands besides metric IDs (case and spaces/underscores free).
 ORGANISATION_HEADERS = {
-    "code": "code", "trust code": "code", "organisation code": "code",
-    "name": "name", "trust name": "name", "organisation name": "name",
+    "code": "code", "trust code": "code", "organisation code": "code", "ods code": "code",
+    "name": "name", "trust name": "name", "organisation name": "name", "organisation": "name",
     "type": "type", "trust type": "type", "organisation type": "type",
-    "region": "region", "subtype": "subtype", "trust subtype": "subtype",
-    "in deficit": "in_deficit", "trust in financial deficit": "in_deficit",
-    "in rsp": "in_rsp", "in recovery support programme": "in_rsp",
+    "region": "region", "subtype": "subtype", "sub-type": "subtype", "trust subtype": "subtype",
+    "in deficit": "in_deficit", "deficit": "in_deficit",
+    "trust in financial deficit": "in_deficit",
+    "in rsp": "in_rsp", "rsp": "in_rsp", "recovery support programme": "in_rsp",
+    "in recovery support programme": "in_rsp",
 }
 #: The header row NOF_AVERAGE returns when its scores range has a header row.
 AVERAGE_HEADERS = ["average_score", "metrics_scored"]
@@ -97,7 +99,7 @@ def _scoring_rule(direction: Any) -> bool | Metric:
 
 def _peer_labels(peer_groups: Any, values: np.ndarray) -> list[str]:
     n = len(values)
-    if peer_groups is None:
+    if is_blank_range(peer_groups):
         return ["all"] * n
     labels = [to_text(v, f"peer_groups row {_row(i)}")
               for i, v in enumerate(broadcast(as_vector(peer_groups, "peer_groups"), n,
@@ -136,7 +138,7 @@ def metric_scores(values: Any, direction: Any, peer_groups: Any = None) -> list[
     if isinstance(rule, Metric) and rule.scoring == "banded":
         return vector.shape(list(banded_scores(raw, rule)))
     scores = np.full(len(raw), np.nan)
-    if isinstance(rule, Metric) and peer_groups is not None:
+    if isinstance(rule, Metric) and not is_blank_range(peer_groups):
         groups = _peer_groups(rule, _types(peer_groups, raw), meth)
         higher = rule.higher_is_better
     else:
@@ -377,8 +379,11 @@ def _header_key(cell: Any, column: int, known: dict) -> str:
                      f"{_catalogue().year} catalogue (e.g. OF0023)")
 
 
-def inputs_frames(inputs: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """An input range with a header row → (organisations, values) for the engine."""
+def inputs_frames(inputs: Any, org_type: str | None = None
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An input range with a header row → (organisations, values) for the engine.
+
+    Without a Type column, ``org_type`` is every row's type (a template input sheet)."""
     grid = as_grid(inputs, "inputs")
     if len(grid) < 2:
         raise InputError("inputs: select the header row (Code, Name, Type, In deficit, In RSP, "
@@ -388,9 +393,11 @@ def inputs_frames(inputs: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     seen = [k for k in keys if keys.count(k) > 1]
     if seen:
         raise InputError(f"inputs: the header {seen[0]!r} appears more than once")
-    for needed in ("code", "type"):
-        if needed not in keys:
-            raise InputError(f"inputs: no {needed.capitalize()} column in the header row")
+    if "code" not in keys:
+        raise InputError("inputs: no Code column in the header row")
+    if "type" not in keys and not org_type:
+        raise InputError("inputs: no Type column in the header row; add one, or give org_type "
+                         "when every row is one type (e.g. an input sheet of the template)")
     orgs: dict[str, list] = {k: [] for k in keys if k in ORGANISATION_HEADERS.values()}
     metrics = [k for k in keys if k not in orgs]
     vals: dict[str, list] = {m: [] for m in metrics}
@@ -408,7 +415,11 @@ def inputs_frames(inputs: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     if not orgs["code"]:
         raise InputError("inputs: no organisation rows below the header")
     organisations = pd.DataFrame(orgs)
-    values = pd.DataFrame(vals, dtype=float).assign(code=organisations["code"])
+    if "type" not in organisations.columns:
+        organisations["type"] = org_type
+    values = pd.DataFrame(vals, dtype=float)
+    values = values.loc[:, values.notna().any()]  # an empty column: no values, as the reader
+    values = values.assign(code=organisations["code"])
     return organisations, values
 
 
@@ -422,7 +433,9 @@ def league_table(inputs: Any, cut_points: Any = None, replicates: Any = None,
     optional fixed c1, c2, c3 (else national quartiles). ``replicates``: bootstrap replicates
     for the likely ranges (default the methodology's; 0 = off, faster). ``org_type``: one
     type's table only (acute, non-acute, ambulance, icb). Columns are those of
-    ``xl-league table --format csv``.
+    ``xl-league table --format csv``. Without a Type column (a template input sheet, one
+    type), ``org_type`` is every row's type — give the national ``cut_points`` then, or the
+    quartiles are those of these rows only.
     """
     meth = _methodology()
     if not is_blank_range(cut_points):
@@ -432,10 +445,10 @@ def league_table(inputs: Any, cut_points: Any = None, replicates: Any = None,
         if n is None or n < 0 or not float(n).is_integer():
             raise InputError(f"replicates: {n} must be a whole number, 0 or more")
         meth = meth.with_settings(bootstrap_replicates=int(n))
-    organisations, values = inputs_frames(inputs)
-    result = compute_league_tables(organisations, values, meth, load_catalogue(meth))
-    table = result.league
-    if not is_blank_range(org_type):
-        table = result.table(to_text(as_vector(org_type, "org_type").cells[0], "org_type"))
+    only = None if is_blank_range(org_type) else to_text(as_vector(org_type, "org_type").cells[0],
+                                                          "org_type")
+    organisations, values = inputs_frames(inputs, only)
+    result = compute_league_tables(organisations, values, meth, _catalogue())
+    table = result.league if only is None else result.table(only)
     rows = table[LEAGUE_CSV_COLUMNS].astype(object).to_numpy().tolist()
     return [list(LEAGUE_CSV_COLUMNS)] + [[excel_value(v) for v in row] for row in rows]
