@@ -17,6 +17,7 @@ run) and returned in a :class:`MacroReport`, because xlwings Lite has no message
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,14 +28,15 @@ from ..errors import XlLeagueError
 from ..workbook_io.layout import (ABOUT_SHEET, INPUT_SHEETS, METRICS_SHEET, OUTPUT_SHEETS,
                                   SETTINGS_SHEET)
 from ..workbook_io.reader import BookInputs, read_inputs
-from ..workbook_io.recalc import engine_error_line, run_engine, settings_used
+from ..workbook_io.recalc import (engine_error_line, recorded_overrides, run_engine,
+                                  settings_used)
 from ..workbook_io.writer import write_results
 from .book_adapter import (copy_changes, copy_sheet, has_sheet, quiet_app, sheet_values,
                            to_openpyxl, write_rows)
 from .log import log_exception
 
 __all__ = ["MacroReport", "recalculate", "build_packs", "read_book_inputs", "compute",
-           "show_problems", "PROBLEMS_SHEET", "guarded"]
+           "recorded_book_overrides", "show_problems", "PROBLEMS_SHEET", "guarded"]
 
 #: Where problems are shown: a sheet of its own, created when there is something to show.
 PROBLEMS_SHEET = "Problems"
@@ -91,10 +93,30 @@ def read_book_inputs(book: Any) -> BookInputs:
     return read_inputs(wb)
 
 
+def recorded_book_overrides(book: Any) -> dict[str, Any]:
+    """The overrides (cut-points, replicates, seed) the last recalculation recorded on the
+    About sheet, read by the workbook I/O's own :func:`recorded_overrides`."""
+    if not has_sheet(book, ABOUT_SHEET):
+        return {}
+    with tempfile.TemporaryDirectory() as folder:
+        about = Path(folder) / "about.xlsx"
+        to_openpyxl(book, [ABOUT_SHEET]).save(about)
+        return recorded_overrides(about)
+
+
 def compute(book: Any, *, cut_points: Sequence[float] | None = None,
-            replicates: int | None = None, seed: int | None = None
-            ) -> tuple[BookInputs, LeagueTables]:
-    """Read the book and run the engine; raises :class:`_Refused` with the problems."""
+            replicates: int | None = None, seed: int | None = None,
+            recorded: bool = False) -> tuple[BookInputs, LeagueTables]:
+    """Read the book and run the engine; raises :class:`_Refused` with the problems.
+
+    ``recorded``: overrides not given take the last recalculation's (About sheet), as
+    ``xl-league table`` and ``xl-league packs`` do, so results match what it wrote.
+    """
+    if recorded:
+        last = recorded_book_overrides(book)
+        cut_points = cut_points or last.get("cut_points")
+        replicates = replicates if replicates is not None else last.get("replicates")
+        seed = seed if seed is not None else last.get("seed")
     inputs = read_book_inputs(book)
     if inputs.problems:
         raise _Refused(inputs.problem_lines())
@@ -146,7 +168,9 @@ def recalculate(book: Any, *, cut_points: Sequence[float] | None = None,
     kept = [n for n in (ABOUT_SHEET, SETTINGS_SHEET) if has_sheet(book, n)]
     before = {n: sheet_values(book, n) for n in kept}
     out = to_openpyxl(book, kept)
-    write_results(out, results, settings_used(results, inputs.quarter), recalculated_at=when)
+    used = settings_used(results, inputs.quarter, cut_points=cut_points,
+                         replicates=replicates, seed=seed)
+    write_results(out, results, used, recalculated_at=when)
     written = []
     with quiet_app(book):
         for name in OUTPUT_SHEETS:
@@ -177,11 +201,12 @@ def packs_folder(book: Any) -> Path:
 def build_packs(book: Any, out_dir: str | Path | None = None, *,
                 codes: Sequence[str] | None = None) -> MacroReport:
     """One pack (plain .xlsx) per organisation — or per ``codes`` — in ``out_dir`` (default:
-    a "<workbook> packs" folder beside the workbook). The workbook itself is not changed."""
+    a "<workbook> packs" folder beside the workbook). The workbook itself is not changed.
+    Like ``xl-league packs``, it uses the overrides of the last recalculation (About sheet)."""
     from ..packs import write_packs
 
     folder = Path(out_dir) if out_dir is not None else packs_folder(book)
-    inputs, results = compute(book)
+    inputs, results = compute(book, recorded=True)
     paths = write_packs(results, folder, codes=list(codes) if codes else None,
                         quarter=inputs.quarter)
     with quiet_app(book):

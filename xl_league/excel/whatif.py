@@ -13,7 +13,8 @@ What-if columns. The user edits the What-if column (a blank cell = no value, so 
 not scored; "Yes"/"No" for the flags) and runs :func:`what_if`, which recalculates the whole
 national picture with the changed inputs — cut-points and every other organisation's place
 included, exactly as the engine would — and shows before and after side by side.
-Likely ranges are left out (0 resamples) so the answer comes back at once.
+Cut-points fixed by the last recalculation's overrides (About sheet) apply here too; likely
+ranges are left out (0 resamples) so the answer comes back at once.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from ..workbook_io.cells import Parsed, RawCell, parse_flag_cell, parse_number, 
 from ..workbook_io.reader import BookInputs
 from ..workbook_io.recalc import engine_error_line, run_engine
 from .book_adapter import has_sheet, quiet_app, sheet, sheet_values, write_rows
-from .macros import MacroReport, _Refused, compute, guarded, show_problems
+from .macros import (MacroReport, _Refused, compute, guarded, recorded_book_overrides,
+                     show_problems)
 
 __all__ = ["WHAT_IF_SHEET", "CODE_CELL", "what_if_setup", "what_if", "what_if_rows",
            "RESULT_ROWS"]
@@ -135,7 +137,7 @@ def what_if_setup(book: Any, code: str | None = None) -> MacroReport:
     if not code:
         raise _Refused([f"'{WHAT_IF_SHEET}'!{CODE_CELL}: type the code of the organisation to "
                         "try changes on (e.g. RX1), then run the what-if set-up again"])
-    inputs, results = compute(book, replicates=0)
+    inputs, results = compute(book, replicates=0, recorded=True)
     if code not in inputs.organisations.index:
         raise _Refused([f"'{WHAT_IF_SHEET}'!{CODE_CELL}: {code} is not in the input sheets: "
                         "type the code of an organisation listed there"])
@@ -222,14 +224,16 @@ def what_if(book: Any) -> MacroReport:
     code, rows_for = _code(cell(3, 2)), _code(cell(4, 2))
     if not code or code != rows_for:
         return what_if_setup(book)  # a new code: copy its inputs first
-    inputs, before = compute(book, replicates=0)
+    # as recalculated last (recorded cut-points), without likely ranges: an answer at once
+    overrides = {"cut_points": recorded_book_overrides(book).get("cut_points"), "replicates": 0}
+    inputs, before = compute(book, **overrides)
     if code not in inputs.organisations.index:
         return what_if_setup(book)
     scenario, problems = _scenario(inputs, code, grid[_HEADER_ROW:])
     if problems:
         raise _Refused(problems)
     try:
-        after = run_engine(scenario, replicates=0)
+        after = run_engine(scenario, **overrides)
     except Exception as exc:  # an engine objection to the changed inputs
         line = engine_error_line(exc, scenario)
         if line is None:
