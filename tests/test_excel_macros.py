@@ -20,7 +20,7 @@ import pytest
 from xl_league import compute_league_tables
 from xl_league.demo import national_demo_dataset
 from xl_league.excel import book_adapter, macros, whatif
-from xl_league.excel.openpyxl_book import OpenpyxlBook
+from xl_league.excel.openpyxl_book import OpenpyxlBook, OpenpyxlRange
 from xl_league.excel.reference import FORMULAS, MACROS
 from xl_league.workbook_io import (build_template, check_workbook, fill_inputs,
                                    recalc_workbook, save_atomic)
@@ -361,6 +361,34 @@ def test_openpyxl_book_reads_like_xlwings(tmp_path):
     assert sheet.range("B3").options(ndim=2).value == [[1.0]]
     assert sheet.range("B3:B5").number_format is None and sheet.range("B5").number_format == "0%"
     assert book_adapter.sheet_values(sheet.book, "Data")[2] == [None, 1, "x"]
+
+
+def test_number_formats_are_read_in_few_calls(tmp_path, monkeypatch):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "In"
+    ws.append(["Code", "OF0023", "OF0013"])
+    for i in range(300):
+        ws.append([f"R{i}", 0.5, 70.0])
+    ws["B200"].number_format = "0.0%"
+    ws["C9"].number_format = "0.00"
+    path = tmp_path / "f.xlsx"
+    wb.save(path)
+    calls = []
+    plain = OpenpyxlRange.number_format
+
+    def counted(rng):
+        calls.append(rng.address)
+        return plain.fget(rng)
+
+    monkeypatch.setattr(OpenpyxlRange, "number_format", property(counted, plain.fset))
+    book = OpenpyxlBook.open(path)
+    formats = book_adapter.number_formats(book, "In", book_adapter.sheet_values(book, "In"))
+    assert formats == {(200, 2): "0.0%", (9, 3): "0.00"}
+    assert len(calls) <= 40                       # not one per cell of 600
+    memory = book_adapter.to_openpyxl(book, ["In"], with_formats=["In"])
+    assert memory["In"]["B200"].number_format == "0.0%"
+    assert memory["In"]["B201"].number_format == "General"
 
 
 def test_openpyxl_book_formulas_read_their_cached_value(tmp_path):

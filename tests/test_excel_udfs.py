@@ -179,6 +179,8 @@ def test_metric_scores_combined_finance_score_takes_two_columns():
     (column(1.0), "OF1067", "direction: OF1067 is a supplied score (typed in, 1 to 4); there is "
                             "nothing to compute"),
     (column(1.0), "#REF!", "direction: the cell holds the Excel error #REF!"),
+    (column(1.0), None, "direction: blank; give 'higher', 'lower' or a metric ID such as "
+                        "OF0013"),
     ([[1.0], [2.0, 3.0]], "higher", "values: the rows have different lengths; select a "
                                     "rectangular range"),
 ])

@@ -84,6 +84,9 @@ def _row(i: int, first_row: int = 1) -> int:
 def _scoring_rule(direction: Any) -> bool | Metric:
     """'higher'/'lower' → higher-is-better; a metric ID → its catalogue entry."""
     text = to_text(direction, "direction")
+    if not text:
+        raise InputError("direction: blank; give 'higher', 'lower' or a metric ID such as "
+                         "OF0013")
     key = text.lower()
     if key in _DIRECTIONS:
         return _DIRECTIONS[key]
