@@ -373,3 +373,33 @@ def test_a_metric_for_another_type_is_left_out_with_a_warning(tmp_path):
     assert "OF0017" not in imp.values.columns
     assert imp.warnings == ("OF0017 has values only for trust types the 2025/26 catalogue does "
                             "not score it for (ambulance only): left out",)
+
+
+def test_a_catalogue_metric_scored_for_another_type_applies_to_it_too(tmp_path):
+    # NHS England scored OF1017 for these acute trusts: their published average counts it, so
+    # the catalogue (ambulance only) is widened to acute for this import, with a warning.
+    extra = [_row(c, "OF1017", s) for c, s in (("RA1", "4"), ("012", "1"), ("1E3", "2"))]
+    imp = read_nhse_trust_data(_acute_file(tmp_path, extra=extra))
+    assert imp.catalogue["OF1017"].types == ("ambulance", "acute")
+    assert imp.warnings == ("OF1017 is scored for acute trusts in NHS England's file: the "
+                            "catalogue now applies it to them too",)
+    meth = load_methodology().with_settings(cut_points=(1.5, 2.5, 3.5), bootstrap_replicates=0)
+    result = compute_league_tables(imp.organisations, imp.values, meth, imp.catalogue)
+    assert result.league.at["RA1", "average_score"] == 2.5  # (OF1013 1 + OF1017 4) / 2
+    assert result.league.at["RA1", "metrics_scored"] == 2
+
+
+@pytest.mark.parametrize("scores", ["published", "raw"])
+def test_a_value_nhs_england_did_not_score_is_not_scored(tmp_path, scores):
+    # RA4 has an A&E value but no published OF1013 score: NHS England excluded it, so its
+    # value is left blank (no score, not counted among the peers either).
+    extra = [_row("RA4", "OF0013", "99.0"), _row("RA4", "OF1013", "")]
+    imp = read_nhse_trust_data(_acute_file(tmp_path, extra=extra), scores=scores)
+    assert np.isnan(imp.values.loc["RA4", "OF0013"])
+    assert "OF0013: RA4 have a value but no published score OF1013 (excluded by NHS England): " \
+        "left blank" in imp.warnings
+    meth = load_methodology().with_settings(cut_points=(1.5, 2.5, 3.5), bootstrap_replicates=0)
+    result = compute_league_tables(imp.organisations, imp.values, meth, imp.catalogue)
+    assert np.isnan(result.metric_scores.at["RA4", "OF1013"])
+    assert result.metric_scores["OF1013"].dropna().to_dict() == {"RA1": 1.0, "012": 2.5,
+                                                                "1E3": 4.0}

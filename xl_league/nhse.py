@@ -32,6 +32,7 @@ Contains public sector information licensed under the Open Government Licence v3
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,6 +276,10 @@ def read_nhse_trust_data(paths: Sequence[Path | str] | Path | str, quarter: str 
 
     cat, warnings = _extend_catalogue(rows, wide, cat)
     types = organisations.set_index("code")["type"]
+    cat, more = _widen_types(wide, cat, types)
+    warnings += more
+    wide, more = _drop_unscored_values(wide, cat)
+    warnings += more
     values, more = _engine_values(wide, cat, scores, types)
     warnings += more
     organisations["in_deficit"] = _flags(rows, "OF5004", organisations["code"],
@@ -337,6 +342,43 @@ def _extend_catalogue(rows: pd.DataFrame, wide: pd.DataFrame, cat: Catalogue
         warnings.append(f"{col} ({description or 'no description'}) is not in the {cat.year} "
                         "catalogue: imported as a supplied score")
     return (cat.with_metrics(extra) if extra else cat), warnings
+
+
+def _widen_types(wide: pd.DataFrame, cat: Catalogue, types: pd.Series
+                 ) -> tuple[Catalogue, list[str]]:
+    """A catalogue metric NHS England scored for more types than the catalogue lists applies to
+    those types too (else their published average could not be reproduced)."""
+    metrics, warnings = [], []
+    for metric in cat:
+        extra: list[str] = []
+        if metric.score_id in wide.columns:
+            scored = types[wide[metric.score_id].notna()]
+            extra = [t for t in dict.fromkeys(scored) if t not in metric.types]
+        if extra:
+            metric = dataclasses.replace(metric, types=metric.types + tuple(extra))
+            warnings.append(f"{metric.score_id} is scored for {', '.join(extra)} trusts in NHS "
+                            f"England's file: the catalogue now applies it to them too")
+        metrics.append(metric)
+    return Catalogue(cat.year, tuple(metrics)), warnings
+
+
+def _drop_unscored_values(wide: pd.DataFrame, cat: Catalogue) -> tuple[pd.DataFrame, list[str]]:
+    """A raw value NHS England did not score (the organisation was excluded from the metric,
+    while others were scored) is left out, so it is not scored here either."""
+    wide = wide.copy()
+    warnings = []
+    for metric in cat:
+        raw, score = metric.value_id, metric.score_id
+        if not raw or raw not in wide.columns or score not in wide.columns:
+            continue
+        if not wide[score].notna().any():
+            continue  # no published scores at all for this metric: nothing to go by
+        excluded = wide[raw].notna() & wide[score].isna()
+        if excluded.any():
+            wide.loc[excluded, raw] = np.nan
+            warnings.append(f"{raw}: {', '.join(wide.index[excluded])} have a value but no "
+                            f"published score {score} (excluded by NHS England): left blank")
+    return wide, warnings
 
 
 def _engine_values(wide: pd.DataFrame, cat: Catalogue, scores: str, types: pd.Series
