@@ -12,6 +12,7 @@ import io
 import json
 import math
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
@@ -19,7 +20,7 @@ from rich.table import Table
 from .engine import LEAGUE_CSV_COLUMNS
 
 __all__ = ["league_rows", "league_csv", "league_json", "league_rich_table", "neutralise",
-           "SEGMENT_STYLES"]
+           "plain_value", "SEGMENT_STYLES"]
 
 SEGMENT_STYLES = {1: "bold green", 2: "green", 3: "yellow", 4: "red", 5: "bold red"}
 _INT_COLUMNS = {"position", "metrics_scored", "unadjusted_segment", "segment", "final_segment",
@@ -41,6 +42,21 @@ def neutralise(text: str) -> str:
 
 def _missing(v) -> bool:
     return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def plain_value(value: object) -> object:
+    """A pandas/numpy scalar as a plain, JSON-able Python value (None for missing)."""
+    if value is None or value is pd.NA:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if math.isnan(value) else float(value)
+    if isinstance(value, tuple):
+        return [plain_value(v) for v in value]
+    return value
 
 
 def league_rows(table: pd.DataFrame) -> list[dict]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from ..engine import LeagueTables
 from ..engine.catalogue import DOMAINS
+from ..present import plain_value as _plain
 from ._common import find_organisation, is_missing
 
 __all__ = ["Explanation", "explain", "EXPLAIN_METRIC_COLUMNS", "EXPLAIN_DOMAIN_COLUMNS"]
@@ -74,18 +75,6 @@ def explain(results: LeagueTables, org: str) -> Explanation:
     lines = _lines(results, code, summary, metrics, domains)
     return Explanation(code=code, name=str(row["name"]), org_type=org_type, summary=summary,
                        metrics=metrics, domains=domains, lines=tuple(lines))
-
-
-def _plain(value: object) -> object:
-    if is_missing(value):
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value)
-    return value
 
 
 def _metric_rows(results: LeagueTables, code: str, org_type: str) -> pd.DataFrame:

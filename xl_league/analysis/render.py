@@ -11,16 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from typing import Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 from rich import box
 from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..present import SEGMENT_STYLES, neutralise
+from ..present import plain_value as _plain
 from .compare import COMPARE_CSV_COLUMNS
 from .explain import Explanation
 from .what_it_takes import WHAT_IT_TAKES_COLUMNS
@@ -33,38 +33,10 @@ __all__ = ["neutralise", "frame_csv", "frame_records", "plain_text",
            "what_it_takes_renderables", "what_it_takes_csv", "what_it_takes_json",
            "SEGMENT_STYLES"]
 
-SEGMENT_STYLES = {1: "bold green", 2: "green", 3: "yellow", 4: "red", 5: "bold red"}
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 #: Columns shown with two decimals (scores and averages).
 _TWO_DP = {"average_old", "average_new", "average_before", "average_after", "current_score",
            "new_score", "new_average", "score", "contribution", "domain_score", "score_before",
            "score_after"}
-
-
-def neutralise(text: str) -> str:
-    """Prefix text a spreadsheet would read as a formula with an apostrophe."""
-    if text and text.startswith(_DANGEROUS):
-        try:  # a plain negative number is data, not a formula
-            float(text)
-            return text
-        except ValueError:
-            return "'" + text
-    return text
-
-
-def _plain(value: object) -> object:
-    """A cell as a JSON-able Python value (None for missing)."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def frame_records(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> list[dict]:

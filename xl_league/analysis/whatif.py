@@ -41,6 +41,7 @@ import pandas as pd
 
 from ..engine import Catalogue, LeagueTables, Methodology
 from ..errors import InputError
+from ..present import plain_value as _plain
 from ._common import (Inputs, checked_inputs, find_organisation, fixed_cut_points_run,
                       set_metric_value)
 
@@ -170,19 +171,6 @@ def _check_changes(base: Inputs, code: str, org_type: str,
             raise InputError(f"metric {key}: score {number:g} is outside 1 to 4", metric=key)
         checked[key] = number
     return checked
-
-
-def _plain(value: object) -> object:
-    """A pandas/numpy scalar as a plain Python value (None for missing)."""
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return None if math.isnan(value) else float(value)
-    return value
 
 
 def _summary(before: LeagueTables, after: LeagueTables, code: str) -> pd.DataFrame:
