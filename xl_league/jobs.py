@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .demo import national_demo_dataset
-from .engine import LeagueTables, compute_league_tables
+from .engine import LeagueTables
 from .errors import WorkbookError, XlLeagueError
 from .nhse import NhseImport, read_nhse_trust_data
 from .workbook_io.reader import BookInputs, read_inputs

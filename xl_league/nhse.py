@@ -44,7 +44,7 @@ import pandas as pd
 from .engine.catalogue import Catalogue, Metric, load_catalogue
 from .engine.inputs import normalise_type
 from .engine.methodology import Methodology, load_methodology
-from .errors import InputError, XlLeagueError
+from .errors import InputError
 
 __all__ = ["NhseImport", "read_nhse_trust_data", "read_nhse_league_table", "parse_quarter",
            "TRUST_DATA_COLUMNS", "LEAGUE_TABLE_COLUMNS", "PUBLISHED_SUMMARY"]
