@@ -14,7 +14,8 @@ from .engine import LeagueTables
 from .errors import WorkbookError, XlLeagueError
 from .nhse import NhseImport, read_nhse_trust_data
 from .workbook_io.reader import BookInputs, read_inputs
-from .workbook_io.recalc import engine_error_line, recorded_overrides, run_engine, settings_used
+from .workbook_io.recalc import (engine_error_line, recorded_overrides, run_engine,
+                                 settings_used, with_recorded_overrides)
 from .workbook_io.template import build_template
 from .workbook_io.writer import fill_inputs, save_atomic, write_results
 
@@ -96,18 +97,15 @@ def workbook_results(book: str | Path, *, cut_points: Sequence[float] | None = N
     Overrides not given here are those of the workbook's last ``recalc`` (recorded on its
     About sheet), so ``table`` and ``packs`` show what ``recalc --cutoffs ...`` wrote.
     """
-    recorded = recorded_overrides(book)
-    cut_points = cut_points or recorded.get("cut_points")  # type: ignore[assignment]
-    replicates = replicates if replicates is not None else recorded.get("replicates")  # type: ignore[assignment]
-    seed = seed if seed is not None else recorded.get("seed")  # type: ignore[assignment]
+    overrides = with_recorded_overrides(recorded_overrides(book), cut_points=cut_points,
+                                        replicates=replicates, seed=seed)
     inputs = read_inputs(book)
     if inputs.problems:
         lines = inputs.problem_lines()
         raise WorkbookError("\n".join(lines + [f"{book}: {len(lines)} problem(s) to correct "
                                                 "first (xl-league check lists them)"]))
     try:
-        return inputs, run_engine(inputs, cut_points=cut_points, replicates=replicates,
-                                  seed=seed)
+        return inputs, run_engine(inputs, **overrides)  # type: ignore[arg-type]
     except XlLeagueError as exc:
         raise WorkbookError(engine_error_line(exc, inputs) or str(exc)) from None
 

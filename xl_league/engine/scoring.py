@@ -19,7 +19,7 @@ from .catalogue import Catalogue, Metric
 from .methodology import Methodology
 
 __all__ = ["MetricScores", "score_metrics", "ranked_scores", "banded_scores", "combined_scores",
-           "competition_better_counts"]
+           "competition_better_counts", "peer_groups"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def combined_scores(first: np.ndarray, second: np.ndarray, metric: Metric
     return out, unobserved
 
 
-def _peer_groups(metric: Metric, types: pd.Series, meth: Methodology) -> list[np.ndarray]:
+def peer_groups(metric: Metric, types: pd.Series, meth: Methodology) -> list[np.ndarray]:
     """Boolean masks over organisations, one per peer group of this metric."""
     applies = types.isin(metric.types).to_numpy()
     if metric.peer_group == "national":
@@ -119,7 +119,7 @@ def score_metrics(organisations: pd.DataFrame, values: pd.DataFrame, catalogue: 
         given = column(metric.score_id)
         use_given = ~np.isnan(given)
         if metric.scoring == "ranked":
-            for group in _peer_groups(metric, types, meth):
+            for group in peer_groups(metric, types, meth):
                 computed[group] = ranked_scores(raw[group], metric.higher_is_better,
                                                 meth.best_score, meth.worst_score)
         elif metric.scoring == "banded":
@@ -137,7 +137,7 @@ def score_metrics(organisations: pd.DataFrame, values: pd.DataFrame, catalogue: 
         # per-metric rank within the peer group, on the score (lower score = better)
         rank = np.full(n_orgs, np.nan)
         size = np.full(n_orgs, np.nan)
-        for group in _peer_groups(metric, types, meth):
+        for group in peer_groups(metric, types, meth):
             s = score[group]
             rank[group] = competition_better_counts(s, higher_is_better=False) + 1
             size[group] = np.where(np.isnan(s), np.nan, np.count_nonzero(~np.isnan(s)))

@@ -17,7 +17,6 @@ run) and returned in a :class:`MacroReport`, because xlwings Lite has no message
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +28,7 @@ from ..workbook_io.layout import (ABOUT_SHEET, INPUT_SHEETS, METRICS_SHEET, OUTP
                                   SETTINGS_SHEET)
 from ..workbook_io.reader import BookInputs, read_inputs
 from ..workbook_io.recalc import (engine_error_line, recorded_overrides, run_engine,
-                                  settings_used)
+                                  settings_used, with_recorded_overrides)
 from ..workbook_io.writer import write_results
 from .book_adapter import (copy_changes, copy_sheet, has_sheet, quiet_app, sheet_values,
                            to_openpyxl, write_rows)
@@ -98,10 +97,7 @@ def recorded_book_overrides(book: Any) -> dict[str, Any]:
     About sheet, read by the workbook I/O's own :func:`recorded_overrides`."""
     if not has_sheet(book, ABOUT_SHEET):
         return {}
-    with tempfile.TemporaryDirectory() as folder:
-        about = Path(folder) / "about.xlsx"
-        to_openpyxl(book, [ABOUT_SHEET]).save(about)
-        return recorded_overrides(about)
+    return recorded_overrides(to_openpyxl(book, [ABOUT_SHEET]))
 
 
 def compute(book: Any, *, cut_points: Sequence[float] | None = None,
@@ -113,10 +109,9 @@ def compute(book: Any, *, cut_points: Sequence[float] | None = None,
     ``xl-league table`` and ``xl-league packs`` do, so results match what it wrote.
     """
     if recorded:
-        last = recorded_book_overrides(book)
-        cut_points = cut_points or last.get("cut_points")
-        replicates = replicates if replicates is not None else last.get("replicates")
-        seed = seed if seed is not None else last.get("seed")
+        kw = with_recorded_overrides(recorded_book_overrides(book), cut_points=cut_points,
+                                     replicates=replicates, seed=seed)
+        cut_points, replicates, seed = kw["cut_points"], kw["replicates"], kw["seed"]
     inputs = read_book_inputs(book)
     if inputs.problems:
         raise _Refused(inputs.problem_lines())

@@ -36,7 +36,8 @@ from ..engine.league import league_positions
 from ..engine.methodology import Methodology
 from ..engine.override import apply_financial_override
 from ..engine.pipeline import LEAGUE_CSV_COLUMNS
-from ..engine.scoring import _peer_groups, banded_scores, combined_scores, ranked_scores
+from ..engine.scoring import banded_scores, combined_scores, ranked_scores
+from ..engine.scoring import peer_groups as metric_peer_groups
 from ..engine.segments import quartile_cut_points, segment_of
 from ..errors import InputError
 from .cells import (Vector, as_grid, as_vector, broadcast, excel_value, is_blank, numbers,
@@ -142,7 +143,7 @@ def metric_scores(values: Any, direction: Any, peer_groups: Any = None) -> list[
         return vector.shape(list(banded_scores(raw, rule)))
     scores = np.full(len(raw), np.nan)
     if isinstance(rule, Metric) and not is_blank_range(peer_groups):
-        groups = _peer_groups(rule, _types(peer_groups, raw), meth)
+        groups = metric_peer_groups(rule, _types(peer_groups, raw), meth)
         higher = rule.higher_is_better
     else:
         labels = np.asarray(_peer_labels(peer_groups, raw), dtype=object)

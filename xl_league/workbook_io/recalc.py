@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from openpyxl import Workbook
 
 from .. import __version__
 from ..engine.methodology import Methodology
@@ -28,6 +29,7 @@ from .writer import save_atomic, write_results
 
 __all__ = ["recalc_workbook", "RecalcResult", "WorkbookProblems", "run_engine",
            "engine_error_line", "settings_used", "read_results", "recorded_overrides",
+           "parse_overrides", "with_recorded_overrides",
            "OVERRIDES_KEY"]
 
 #: The About sheet's row recording a recalculation's command-line overrides, so that later
@@ -132,23 +134,10 @@ def settings_used(results: LeagueTables, quarter: str | None, *,
     }
 
 
-def recorded_overrides(path: str | Path) -> dict[str, object]:
-    """The command-line overrides of the workbook's last recalculation, from its About sheet.
-
-    Returns keyword arguments for :func:`run_engine` (``cut_points``, ``replicates``,
-    ``seed``); empty when there were none, or the workbook was never recalculated.
-    """
-    src = check_file(path)
-    text = ""
-    with load(src, read_only=True, data_only=True) as wb:
-        if ABOUT_SHEET in wb.sheetnames:
-            for row in wb[ABOUT_SHEET].iter_rows(min_row=ABOUT_SETTINGS_ROW, max_col=2,
-                                                 values_only=True):
-                if row and row[0] == OVERRIDES_KEY:
-                    text = str(row[1] or "")
-                    break
+def parse_overrides(text: str) -> dict[str, object]:
+    """``"cutoffs=2.05,2.33,2.62; replicates=500; seed=7"`` → :func:`run_engine` keywords."""
     out: dict[str, object] = {}
-    for part in text.split(";"):
+    for part in str(text or "").split(";"):
         key, _, value = part.strip().partition("=")
         try:
             if key == "cutoffs":
@@ -158,6 +147,39 @@ def recorded_overrides(path: str | Path) -> dict[str, object]:
         except ValueError:
             continue  # an edited or damaged record is ignored; the Settings sheet applies
     return out
+
+
+def recorded_overrides(source: Workbook | str | Path) -> dict[str, object]:
+    """The command-line overrides of the workbook's last recalculation, from its About sheet.
+
+    ``source``: an open workbook or a path. Returns keyword arguments for :func:`run_engine`
+    (``cut_points``, ``replicates``, ``seed``); empty when there were none, or the workbook
+    was never recalculated.
+    """
+    if isinstance(source, Workbook):
+        return _overrides_in(source)
+    with load(check_file(source), read_only=True, data_only=True) as wb:
+        return _overrides_in(wb)
+
+
+def _overrides_in(wb: Workbook) -> dict[str, object]:
+    if ABOUT_SHEET not in wb.sheetnames:
+        return {}
+    for row in wb[ABOUT_SHEET].iter_rows(min_row=ABOUT_SETTINGS_ROW, max_col=2,
+                                         values_only=True):
+        if row and row[0] == OVERRIDES_KEY:
+            return parse_overrides(str(row[1] or ""))
+    return {}
+
+
+def with_recorded_overrides(recorded: dict[str, object], *,
+                            cut_points: Sequence[float] | None = None,
+                            replicates: int | None = None, seed: int | None = None
+                            ) -> dict[str, object]:
+    """:func:`run_engine` keywords: those given win, the rest come from ``recorded``."""
+    return {"cut_points": cut_points or recorded.get("cut_points"),
+            "replicates": replicates if replicates is not None else recorded.get("replicates"),
+            "seed": seed if seed is not None else recorded.get("seed")}
 
 
 def _destination(src: Path, out: str | Path | None) -> Path:
