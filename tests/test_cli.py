@@ -127,10 +127,18 @@ def input_hash(path: Path) -> str:
     return h.hexdigest()
 
 
+def sheet_values(path: Path, sheet: str) -> list[tuple]:
+    """Every row of a sheet as cached values (the file is closed again)."""
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return list(wb[sheet].iter_rows(values_only=True))
+    finally:
+        wb.close()
+
+
 def sheet_rows(path: Path, sheet: str) -> list[dict]:
     """A sheet's rows under its row-1 headings (until the first wholly blank row)."""
-    ws = load_workbook(path, read_only=True, data_only=True)[sheet]
-    rows = list(ws.iter_rows(values_only=True))
+    rows = sheet_values(path, sheet)
     heads = rows[0]
     out = []
     for row in rows[1:]:
@@ -140,10 +148,17 @@ def sheet_rows(path: Path, sheet: str) -> list[dict]:
     return out
 
 
+def sheet_names(path: Path) -> list[str]:
+    wb = load_workbook(path, read_only=True)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
 def about_value(path: Path, key: str):
-    ws = load_workbook(path, read_only=True, data_only=True)["About"]
-    for row in ws.iter_rows(max_col=2, values_only=True):
-        if row[0] == key:
+    for row in sheet_values(path, "About"):
+        if row and row[0] == key:
             return row[1]
     raise AssertionError(f"no {key!r} on the About sheet")
 
@@ -184,8 +199,7 @@ def test_demo_writes_the_workbook_and_says_where(demo):
     result, path = demo
     assert path.is_file()
     assert result.stdout.endswith("wrote out/nof-league-tables-demo.xlsx\n")
-    wb = load_workbook(path, read_only=True)
-    assert list(wb.sheetnames) == list(TEMPLATE_SHEETS)
+    assert sheet_names(path) == list(TEMPLATE_SHEETS)
 
 
 def test_demo_prints_top_and_bottom_of_each_table_as_written(demo):
@@ -232,7 +246,7 @@ def test_new_writes_the_blank_template(tmp_path):
     assert result.exit_code == 0
     assert result.stdout == f"wrote {target}\n"
     assert target.read_bytes() == template_bytes()
-    assert load_workbook(target, read_only=True).sheetnames == list(TEMPLATE_SHEETS)
+    assert sheet_names(target) == list(TEMPLATE_SHEETS)
 
 
 def test_new_refuses_to_overwrite_without_force(tmp_path):
@@ -428,11 +442,11 @@ def test_check_lists_one_line_per_problem(book):
 # --------------------------------------------------------------------------- packs
 
 def pack_summary(path: Path) -> tuple[str, object, object]:
-    ws = load_workbook(path, read_only=True, data_only=True)["Summary"]
+    values = sheet_values(path, "Summary")
     rows: dict = {}
-    for label, value in ws.iter_rows(max_col=2, values_only=True):
-        rows.setdefault(label, value)  # the first "League position" (a later one is a range)
-    return ws["A1"].value, rows["League position"], rows["Adjusted segment (league segment)"]
+    for row in values:
+        rows.setdefault(row[0], row[1])  # the first "League position" (a later one is a range)
+    return values[0][0], rows["League position"], rows["Adjusted segment (league segment)"]
 
 
 def test_packs_for_every_organisation(book, tmp_path):

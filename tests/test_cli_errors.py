@@ -192,11 +192,13 @@ def test_the_quarter_defaults_to_the_latest(nhse_csv, tmp_path):
     assert result.stdout.splitlines()[0] == "imported Q2 2025/26: 2 non-acute (published scores)"
     # two trusts cannot make quartiles: written, not recalculated, and the user is told why
     assert "warning: not recalculated yet: only 2 organisation(s)" in result.stderr
-    ws = load_workbook(out, read_only=True)["Non-acute inputs"]
-    headings = next(ws.iter_rows(max_row=1, values_only=True))
-    column = headings.index("OF0082")
-    assert [(r[0], r[column]) for r in ws.iter_rows(min_row=2, values_only=True)
-            if r[0]] == [("RT1", 4.0), ("RT2", 6.0)]
+    wb = load_workbook(out, read_only=True)
+    try:
+        rows = list(wb["Non-acute inputs"].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    column = rows[0].index("OF0082")
+    assert [(r[0], r[column]) for r in rows[1:] if r[0]] == [("RT1", 4.0), ("RT2", 6.0)]
 
 
 def test_a_csv_that_is_not_nhs_englands(tmp_path):
