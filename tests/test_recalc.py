@@ -83,7 +83,7 @@ def test_recalc_writes_results_and_keeps_everything_else(book):
     inputs = wb["Acute inputs"]
     assert inputs["B3"].fill.fgColor.rgb == "00FFFF00"
     assert [str(cf.sqref) for cf in inputs.conditional_formatting] == ["L2:L9"]
-    assert inputs.tables["AcuteInputs"].ref == "A1:X9"
+    assert inputs.tables["AcuteInputs"].ref == "A1:W9"
     assert len(inputs.data_validations.dataValidation) == validations == 3
     assert inputs["L1"].comment is not None
     with zipfile.ZipFile(book) as zf:

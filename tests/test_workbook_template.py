@@ -99,6 +99,14 @@ def test_metrics_sheet_is_the_catalogue(template):
     assert list(ws.tables) == ["MetricCatalogue"]
 
 
+def test_input_columns_are_what_the_user_types():
+    ids = input_metric_columns(load_catalogue(), "acute")
+    assert "OF0023" in ids and "OF1023" not in ids   # ranked: the raw value
+    assert "OF0079" in ids                           # banded: the raw value
+    assert "OF1106" in ids and "OF0106" not in ids   # supplied: the score
+    assert "OF1080" not in ids                       # combined: computed, no column
+
+
 @pytest.mark.parametrize("org_type", list(INPUT_SHEETS))
 def test_input_sheets(template, org_type):
     ws = template[INPUT_SHEETS[org_type]]

@@ -41,8 +41,8 @@ def test_filled_inputs_read_back_identically(tmp_path):
     ws = wb["Acute inputs"]
     assert [ws.cell(row=r, column=1).value for r in range(2, 10)] == CODES
     assert ws["E3"].value == "Yes" and ws["E7"].value is None and ws["F9"].value == "Yes"
-    assert ws.tables["AcuteInputs"].ref == "A1:X9"
-    assert ws.tables["AcuteInputs"].autoFilter.ref == "A1:X9"
+    assert ws.tables["AcuteInputs"].ref == "A1:W9"
+    assert ws.tables["AcuteInputs"].autoFilter.ref == "A1:W9"
     assert wb["Settings"]["B3"].value == "Q2 2025/26"
 
 
@@ -52,12 +52,12 @@ def test_extra_score_columns_are_added_with_table_column_and_check(tmp_path):
     path = filled_workbook(tmp_path, values=vals)
     wb = load_workbook(path)
     ws = wb["Acute inputs"]
-    assert ws["Y1"].value == "OF1023"
-    assert ws["Y1"].comment.text.startswith("OF1023: Percentage of patients waiting 18 weeks")
+    assert ws["X1"].value == "OF1023"
+    assert ws["X1"].comment.text.startswith("OF1023: Percentage of patients waiting 18 weeks")
     table = ws.tables["AcuteInputs"]
-    assert table.ref == "A1:Y9"
+    assert table.ref == "A1:X9"
     assert [c.name for c in table.tableColumns][-2:] == ["OF0085", "OF1023"]
-    assert any(str(dv.sqref) == "Y2:Y1001" and dv.formula1 == "1"
+    assert any(str(dv.sqref) == "X2:X1001" and dv.formula1 == "1"
                for dv in ws.data_validations.dataValidation)
     assert [c.value for c in wb["Non-acute inputs"][1]][-1] == "OF0086"   # untouched
     inputs = read_inputs(path)
@@ -89,7 +89,7 @@ def test_extra_columns_extend_a_table_read_from_a_file(tmp_path):
     fill_inputs(wb, sample_organisations(), vals)
     save_atomic(wb, path)
     table = load_workbook(path)["Acute inputs"].tables["AcuteInputs"]
-    assert table.ref == "A1:Y9"
+    assert table.ref == "A1:X9"
     assert [c.name for c in table.tableColumns][-2:] == ["OF0085", "OF1013"]
     assert read_inputs(path).values["OF1013"].tolist() == [2.0] * 8
 
@@ -100,7 +100,7 @@ def test_fill_inputs_replaces_earlier_rows():
     fill_inputs(wb, sample_organisations().head(2), sample_values().head(2))
     ws = wb["Acute inputs"]
     assert [ws.cell(row=r, column=1).value for r in range(2, 5)] == ["RA1", "RA2", None]
-    assert ws.tables["AcuteInputs"].ref == "A1:X3"
+    assert ws.tables["AcuteInputs"].ref == "A1:W3"
 
 
 def test_fill_inputs_refuses_a_code_twice():

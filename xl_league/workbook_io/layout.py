@@ -170,8 +170,11 @@ SEGMENT_COLOURS: dict[int, tuple[str, str]] = {
 
 
 def input_metric_columns(catalogue: Catalogue, org_type: str) -> list[str]:
-    """The metric column IDs of one input sheet: value ID where there is one, else score ID."""
-    return [m.value_id or m.score_id for m in catalogue.for_type(org_type)]
+    """The metric column IDs of one input sheet: the value ID of metrics scored from their raw
+    value (ranked, banded), the score ID of supplied scores; combined metrics (OF1080) are
+    computed from their components, so they get no column (an import may add one)."""
+    return [m.value_id if m.scoring in ("ranked", "banded") else m.score_id
+            for m in catalogue.for_type(org_type) if m.scoring != "combined"]
 
 
 def sheet_ref(sheet: str, cell: str) -> str:
