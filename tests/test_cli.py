@@ -512,6 +512,11 @@ def test_import_nhse_writes_a_filled_workbook(imported, quarter):
             settings["cut_point_2"], settings["cut_point_3"]) == (quarter, "fixed", c1, c2, c3)
     codes = [r["Code"] for r in sheet_rows(path, "Non-acute inputs")]
     assert sorted(codes) == sorted(data.loc[data["Quarter"] == quarter, "Trust_code"].unique())
+    # published scores are kept beside the raw values, ranked metrics' scores included
+    by_column = load_catalogue().by_column()
+    scored = {by_column[h][0].scoring for h in sheet_values(path, "Non-acute inputs")[0]
+              if h in by_column and by_column[h][1] == "score"}
+    assert {"ranked", "supplied"} <= scored
 
 
 @pytest.mark.nhse_data
@@ -541,9 +546,11 @@ def test_import_nhse_raw_scores_rescore_the_raw_values(tmp_path):
                  "--scores", "raw", "--cutoffs", NHSE_CUTS[quarter])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"imported {quarter}: 61 non-acute (raw scores)\n")
-    headings = list(sheet_rows(path, "Non-acute inputs")[0])
-    # raw values only, plus the metrics that have no raw value (CQC ratings, combined finance)
-    assert [h for h in headings if h.startswith("OF1")] == ["OF1035", "OF1067", "OF1080"]
+    # raw values only: the only score columns are of metrics scored outside the engine (CQC)
+    by_column = load_catalogue().by_column()
+    scored = {by_column[h][0].scoring for h in sheet_values(path, "Non-acute inputs")[0]
+              if h in by_column and by_column[h][1] == "score"}
+    assert scored == {"supplied"}
     table = run("table", path, "--type", "non-acute", "--format", "csv", "--replicates", "0")
     ours = pd.read_csv(io.StringIO(table.stdout), dtype={"code": str}).set_index("code")
     # the same quarter scored by the engine straight from the published file
