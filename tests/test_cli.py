@@ -385,16 +385,27 @@ def test_recalc_to_another_file_uses_the_workbooks_quartile_rule(book, tmp_path)
     assert input_hash(out) == input_hash(book)
 
 
+def column_of(book: Path, heading: str, sheet: str = "Acute inputs") -> str:
+    """The column letter under ``heading`` in row 1 (the template decides the order)."""
+    wb = load_workbook(book, read_only=True)
+    try:
+        row = next(wb[sheet].iter_rows(min_row=1, max_row=1))
+        return next(c.column_letter for c in row if c.value == heading)
+    finally:
+        wb.close()
+
+
 def test_recalc_refuses_a_bad_cell_and_leaves_the_file_alone(book):
+    rtt = column_of(book, "OF0023")
     wb = load_workbook(book)
-    wb["Acute inputs"]["G3"] = "abc"
+    wb["Acute inputs"][f"{rtt}3"] = "abc"
     wb.save(book)
     original = book.read_bytes()
     result = run("recalc", book, "--cutoffs", CUTOFFS)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.strip().splitlines() == [
-        "Error: 'Acute inputs'!G3: 'abc' is not a number for OF0023 (Percentage of patients "
+        f"Error: 'Acute inputs'!{rtt}3: 'abc' is not a number for OF0023 (Percentage of patients "
         "waiting 18 weeks or less for treatment (RTT)): type a number or leave it blank",
         f"{book} was not recalculated and is unchanged: 1 problem to correct first"]
     assert book.read_bytes() == original
@@ -419,15 +430,17 @@ def test_check_a_clean_workbook(book):
 
 
 def test_check_lists_one_line_per_problem(book):
+    rtt, deficit, ae = (column_of(book, h) for h in ("OF0023", "In deficit", "OF0013"))
     wb = load_workbook(book)
     ws = wb["Acute inputs"]
-    ws["G3"] = "abc"       # RX2's RTT
-    ws["E4"] = "Maybe"     # RX3's deficit flag
-    ws["A9"], ws["L9"] = "RX1", 66  # RX1 again, with an A&E value
+    ws[f"{rtt}3"] = "abc"                 # RX2's RTT
+    ws[f"{deficit}4"] = "Maybe"           # RX3's deficit flag
+    ws["A9"], ws[f"{ae}9"] = "RX1", 66    # RX1 again, with an A&E value
     wb.save(book)
     original = book.read_bytes()
     result = run("check", book)
     assert result.exit_code == 1
+    assert (rtt, deficit) == ("G", "E")  # as the contract's example names them
     assert result.stdout.splitlines() == [
         "'Acute inputs'!G3: 'abc' is not a number for OF0023 (Percentage of patients waiting 18 "
         "weeks or less for treatment (RTT)): type a number or leave it blank",

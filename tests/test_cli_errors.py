@@ -235,30 +235,34 @@ def test_import_output_must_be_a_workbook(nhse_csv, tmp_path):
 
 # --------------------------------------------------------------------------- bad workbooks → 1
 
-def _plant_bad_cell(book: Path) -> bytes:
+def _plant_bad_cell(book: Path) -> str:
+    """``#N/A`` in RA2's A&E 4-hour value (OF0013); returns the cell, e.g. L3."""
     wb = load_workbook(book)
-    wb["Acute inputs"]["L3"] = "#N/A"  # RA2's A&E 4-hour value (OF0013)
+    ws = wb["Acute inputs"]
+    column = next(c.column_letter for c in ws[1] if c.value == "OF0013")
+    ws[f"{column}3"] = "#N/A"
     wb.save(book)
-    return book.read_bytes()
+    return f"{column}3"
 
 
 def test_table_refuses_a_workbook_with_problems(book):
-    original = _plant_bad_cell(book)
+    cell = _plant_bad_cell(book)
+    original = book.read_bytes()
     result = run("table", book, "--type", "acute", "--format", "csv")
     assert result.exit_code == 1 and result.stdout == ""
     lines = result.stderr.strip().splitlines()
-    assert lines[0].startswith("Error: 'Acute inputs'!L3: ")
+    assert lines[0].startswith(f"Error: 'Acute inputs'!{cell}: ")
     assert "#N/A" in lines[0]
     assert lines[1:] == [f"{book}: 1 problem(s) to correct first (xl-league check lists them)"]
     assert book.read_bytes() == original
 
 
 def test_packs_refuse_a_workbook_with_problems_and_write_nothing(book, tmp_path):
-    _plant_bad_cell(book)
+    cell = _plant_bad_cell(book)
     out = tmp_path / "packs"
     result = run("packs", book, "-o", out)
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: 'Acute inputs'!L3: ")
+    assert result.stderr.startswith(f"Error: 'Acute inputs'!{cell}: ")
     assert not out.exists()
 
 
