@@ -345,6 +345,14 @@ def test_writing_below_a_file(book, nhse_csv, tmp_path, command):
     assert result.stderr.startswith(f"Error: cannot write {target}")
 
 
+@pytest.mark.xfail(strict=True, reason="cli.py: recalc's transient rich Progress writes a "
+                   "newline to a non-terminal stderr, so its error message starts with a blank "
+                   "line (Progress(..., disable=not console.is_terminal) would avoid it)")
+def test_a_recalc_error_is_exactly_one_line(tmp_path):
+    missing = tmp_path / "nowhere.xlsx"
+    assert run("recalc", missing).stderr == f"Error: {missing}: no such file\n"
+
+
 # --------------------------------------------------------------------------- the real script
 
 def _script() -> str:
