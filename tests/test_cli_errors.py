@@ -284,7 +284,8 @@ def test_packs_for_an_unknown_organisation(book, tmp_path):
     result = run("packs", book, "-o", out, "--org", "RZZ")
     assert result.exit_code == 1 and result.stdout == ""
     message = result.stderr.strip()
-    prefix = "Error: no organisation with code 'RZZ' in the results: use codes from the inputs, e.g. "
+    prefix = ("Error: no organisation with code 'RZZ' in the results: use codes from the "
+              "inputs, e.g. ")
     assert message.startswith(prefix)
     assert set(message[len(prefix):].split(", ")) <= set(CODES)
     assert not out.exists()
