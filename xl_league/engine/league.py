@@ -18,19 +18,23 @@ __all__ = ["league_positions", "competition_positions", "distance_to_next_segmen
 def competition_positions(keys: np.ndarray) -> np.ndarray:
     """Row-wise competition ranks (1 = smallest key) of a (..., n) array of sort keys.
 
-    Ranks one row or many at once (bootstrap replicates): each row is shifted into its own
-    band of the number line so that one sort and one searchsorted rank every row. NaN keys
-    get no rank and do not count against others.
+    Ranks one row or many at once (bootstrap replicates): each row is sorted on its own, and
+    an equal key takes the place of the first of its ties in the sorted row ("1, 2, 2, 4").
+    NaN keys get no rank and do not count against others (they sort last).
     """
     k = np.asarray(keys, dtype=float)
     flat = k.reshape(-1, k.shape[-1])
-    missing = np.isnan(flat)
-    big = (np.abs(flat[~missing]).max() if (~missing).any() else 0.0) + 1.0
-    shifted = np.where(missing, big, flat) + (np.arange(flat.shape[0]) * 3.0 * big)[:, None]
-    ordered = np.sort(shifted, axis=None)
-    pos = np.searchsorted(ordered, shifted.ravel(), side="left").reshape(flat.shape)
-    ranks = (pos - np.arange(flat.shape[0])[:, None] * flat.shape[1] + 1).astype(float)
-    ranks[missing] = np.nan
+    n = flat.shape[1]
+    order = np.argsort(flat, axis=1, kind="stable")
+    ordered = np.take_along_axis(flat, order, axis=1)
+    first_of_ties = np.zeros(flat.shape, dtype=np.intp)
+    if n > 1:
+        starts = ordered[:, 1:] != ordered[:, :-1]
+        first_of_ties[:, 1:] = np.where(starts, np.arange(1, n), 0)
+        np.maximum.accumulate(first_of_ties, axis=1, out=first_of_ties)
+    ranks = np.empty(flat.shape)
+    np.put_along_axis(ranks, order, first_of_ties + 1.0, axis=1)
+    ranks[np.isnan(flat)] = np.nan
     return ranks.reshape(k.shape)
 
 

@@ -21,18 +21,31 @@ from .segments import segment_of
 
 __all__ = ["likely_ranges"]
 
-_CHUNK_CELLS = 4_000_000  # replicate × organisation × metric cells per chunk (bounds memory)
+#: Replicate × organisation × metric cells per chunk: bounds memory (8 MB per array), and
+#: arrays this size stay in cache (faster than 4 M cells on a 2-core Xeon: 0.50 s vs 0.58 s
+#: for 10,000 resamples of 205 trusts).
+_CHUNK_CELLS = 1_000_000
 
 
 def _replicate_means(block: np.ndarray, counts: np.ndarray, reps: int,
                      rng: np.random.Generator) -> np.ndarray:
-    """(reps, n) bootstrap means; block holds each organisation's scores left-packed."""
+    """(reps, n) bootstrap means; block holds each organisation's scores left-packed.
+
+    Draw ``j`` of organisation ``i`` picks score ``floor(u · k_i)`` of its ``k_i`` scores;
+    draws beyond ``k_i`` are made (so the random stream does not depend on the data) and
+    ignored. In place and through flat indices: no (reps, n, kmax) temporaries beyond the
+    draws, their indices and the picked scores.
+    """
     n, kmax = block.shape
     u = rng.random((reps, n, kmax))
-    idx = np.minimum((u * counts[None, :, None]).astype(np.int64), np.maximum(counts - 1, 0)[None, :, None])
-    picked = np.take_along_axis(np.broadcast_to(block, (reps, n, kmax)), idx, axis=2)
-    within = np.arange(kmax)[None, None, :] < counts[None, :, None]
-    total = np.where(within, picked, 0.0).sum(axis=2)
+    u *= counts[None, :, None]
+    idx = u.astype(np.intp)
+    del u
+    np.minimum(idx, np.maximum(counts - 1, 0)[None, :, None], out=idx)
+    idx += (np.arange(n, dtype=np.intp) * kmax)[None, :, None]
+    picked = np.take(np.ascontiguousarray(block, dtype=float).ravel(), idx)
+    picked *= (np.arange(kmax)[None, :] < counts[:, None])[None, :, :]
+    total = picked.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return total / counts[None, :]
 
@@ -92,13 +105,30 @@ def _likely_ranges(scores: pd.DataFrame, counted: list[str], types: pd.Series,
     means = np.concatenate(means_parts)
     pos = np.concatenate(pos_parts)
     tail = (1.0 - confidence) / 2.0
-    with np.errstate(invalid="ignore"), _quiet_all_nan():
-        lo, hi = np.nanquantile(means, [tail, 1.0 - tail], axis=0)
-        rlo, rhi = np.nanquantile(pos, [tail, 1.0 - tail], axis=0, method="inverted_cdf")
+    lo, hi = _column_quantiles(means, [tail, 1.0 - tail])
+    rlo, rhi = _column_quantiles(pos, [tail, 1.0 - tail], method="inverted_cdf")
     out = pd.DataFrame({"score_low": round_half_up(lo, decimals),
                         "score_high": round_half_up(hi, decimals),
                         "rank_low": rlo, "rank_high": rhi}, index=scores.index)
     out.loc[~eligible | (counts == 0), cols] = np.nan
+    return out
+
+
+def _column_quantiles(x: np.ndarray, q: list[float], method: str = "linear") -> np.ndarray:
+    """``np.nanquantile(x, q, axis=0)``, with the columns that hold no NaN in one call.
+
+    An organisation's replicates are all NaN (no average) or none are, so nearly every column
+    takes the vectorised path; numpy's NaN-aware quantile works column by column.
+    """
+    out = np.full((len(q), x.shape[1]), np.nan)
+    missing = np.isnan(x)
+    full = ~missing.any(axis=0)
+    if full.any():
+        out[:, full] = np.quantile(x[:, full], q, axis=0, method=method)
+    partial = ~full & ~missing.all(axis=0)
+    if partial.any():
+        with np.errstate(invalid="ignore"), _quiet_all_nan():
+            out[:, partial] = np.nanquantile(x[:, partial], q, axis=0, method=method)
     return out
 
 

@@ -29,9 +29,12 @@ def quartile_cut_points(averages: np.ndarray, method: str = "linear") -> tuple[f
 def segment_of(averages, cuts) -> np.ndarray:
     """Segment 1..len(cuts)+1 for each average (NaN stays NaN); at a cut-point → worse."""
     a = np.asarray(averages, dtype=float)
-    c = np.asarray(cuts, dtype=float)
-    seg = 1 + (a[..., None] >= c - 1e-9).sum(axis=-1)
-    return np.where(np.isnan(a), np.nan, seg.astype(float))
+    c = np.asarray(cuts, dtype=float) - 1e-9
+    seg = np.ones(a.shape)
+    for j in range(c.shape[-1]):  # one comparison per cut-point, no (..., 3) temporaries
+        seg += a >= c[..., j]
+    seg[np.isnan(a)] = np.nan
+    return seg
 
 
 def cut_points(summary: pd.DataFrame, value_column: str, meth: Methodology,
