@@ -152,7 +152,7 @@ def test_bad_cutoffs_are_a_usage_error(book, nhse_csv, tmp_path, command, cutoff
     (["recalc", "BOOK", "--replicates", "-1"], "recalc",
      "Invalid value for '--replicates': -1 is not in the range x>=0."),
     (["recalc", "BOOK", "--seed", "one"], "recalc",
-     "Invalid value for '--seed': 'one' is not a valid integer."),
+     "Invalid value for '--seed': 'one' is not a valid integer range."),
     (["packs", "BOOK"], "packs", "Missing option '-o' / '--output-dir'."),
     (["import-nhse", "CSV"], "import-nhse", "Missing option '-o' / '--output'."),
     (["import-nhse", "CSV", "-o", "new.xlsx", "--scores", "mine"], "import-nhse",
@@ -322,9 +322,6 @@ def test_writing_into_a_missing_folder(book, tmp_path):
 
 # --------------------------------------------------------------------------- known bugs
 
-@pytest.mark.xfail(strict=True, reason="cli.py: --seed accepts negative numbers, which numpy "
-                   "refuses (ValueError: expected non-negative integer, a traceback); should be "
-                   "click.IntRange(min=0), a usage error, as the Settings sheet requires >= 0")
 @pytest.mark.parametrize("command", ["table", "recalc", "demo"])
 def test_a_negative_seed_is_a_usage_error(book, tmp_path, command):
     args = {"table": [book, "--type", "acute", "--replicates", "10"], "recalc": [book],
@@ -346,9 +343,6 @@ def test_writing_below_a_file(book, nhse_csv, tmp_path, command):
     assert result.stderr.startswith(f"Error: cannot write {target}")
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py: recalc's transient rich Progress writes a "
-                   "newline to a non-terminal stderr, so its error message starts with a blank "
-                   "line (Progress(..., disable=not console.is_terminal) would avoid it)")
 def test_a_recalc_error_is_exactly_one_line(tmp_path):
     missing = tmp_path / "nowhere.xlsx"
     assert run("recalc", missing).stderr == f"Error: {missing}: no such file\n"
@@ -382,3 +376,10 @@ def test_console_script_exit_2_for_usage(tmp_path):
     assert "Traceback" not in done.stderr
     assert done.stderr.splitlines()[-1] == ("Error: Invalid value for '--type': 'trust' is not "
                                             "one of 'acute', 'non-acute', 'ambulance', 'icb'.")
+
+
+@pytest.mark.parametrize("cutoffs", ["1,2,inf", "5,6,7", "-1,0,1", "1.5,2,nan"])
+def test_cut_points_outside_the_score_scale_are_a_usage_error(book, cutoffs):
+    result = run("table", book, "--type", "acute", "--cutoffs", cutoffs)
+    assert result.exit_code == 2
+    assert "cut-points are average metric scores, between 1 (best) and 4 (worst)" in result.stderr

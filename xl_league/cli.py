@@ -6,6 +6,8 @@ errors exit 2 (click's convention); nothing prints a traceback for bad input.
 
 from __future__ import annotations
 
+import contextlib
+import math
 import sys
 from pathlib import Path
 
@@ -53,14 +55,24 @@ def parse_cutoffs(_ctx, _param, value: str | None):
         cuts = tuple(float(p) for p in parts)
     except ValueError:
         raise click.BadParameter(f"{value!r}: give three numbers, e.g. 2.05,2.33,2.62") from None
+    if not all(math.isfinite(c) and 1.0 <= c <= 4.0 for c in cuts):
+        raise click.BadParameter(f"{value!r}: cut-points are average metric scores, between 1 "
+                                 "(best) and 4 (worst), e.g. 2.05,2.33,2.62")
     if len(cuts) != 3 or not cuts[0] < cuts[1] < cuts[2]:
         raise click.BadParameter(f"{value!r}: give three increasing numbers, e.g. 2.05,2.33,2.62")
     return cuts
 
 
 def _progress(console: Console) -> Progress:
+    """A progress bar on a terminal; nothing at all when output is piped or captured."""
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
+                    TimeElapsedColumn(), console=console, transient=True,
+                    disable=not console.is_terminal)
+
+
+def _status(console: Console, text: str):
+    """A spinner on a terminal; nothing when output is piped or captured."""
+    return console.status(text) if console.is_terminal else contextlib.nullcontext()
 
 
 @click.group(cls=_Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -75,7 +87,8 @@ cutoffs_option = click.option(
 replicates_option = click.option(
     "--replicates", type=click.IntRange(min=0), metavar="N",
     help="Bootstrap replicates for the likely ranges (0 = off).")
-seed_option = click.option("--seed", type=int, metavar="N", help="Bootstrap seed.")
+seed_option = click.option("--seed", type=click.IntRange(min=0), metavar="N",
+                           help="Bootstrap seed (0 or more).")
 
 
 def _notes(console: Console, notes, limit: int = 5) -> None:
@@ -96,7 +109,8 @@ def _cut_point_line(results) -> str:
 @click.option("-o", "--output-dir", "out_dir", default=".", show_default=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Folder for nof-league-tables-demo.xlsx.")
-@click.option("--seed", default=2025, show_default=True, help="Seed of the synthetic dataset.")
+@click.option("--seed", default=2025, show_default=True, type=click.IntRange(min=0),
+              help="Seed of the synthetic dataset.")
 @click.option("--rows", default=5, show_default=True, type=click.IntRange(min=1),
               help="How many of the top and bottom of each table to print.")
 def demo(out_dir: Path, seed: int, rows: int) -> None:
@@ -106,7 +120,7 @@ def demo(out_dir: Path, seed: int, rows: int) -> None:
     from .present import league_rich_table
 
     err = _stderr()
-    with err.status("Building the demo workbook…"):
+    with _status(err, "Building the demo workbook…"):
         path, results = make_demo(out_dir, seed)
     out = _stdout()
     for org_type in results.types_present:
@@ -150,7 +164,7 @@ def import_nhse(csvs: tuple[Path, ...], out: Path, quarter: str | None, scores: 
     pools all 205 trusts, so one type's file cannot derive them)."""
     from .jobs import import_nhse as run_import
 
-    with _stderr().status("Importing…"):
+    with _status(_stderr(), "Importing…"):
         done = run_import(csvs, out, quarter=quarter, scores=scores, cut_points=cutoffs)
     con = _stdout()
     orgs = done.imported.organisations
@@ -248,11 +262,11 @@ def packs(book: Path, out_dir: Path, codes: tuple[str, ...], no_peer_detail: boo
     from .packs import write_packs
 
     err = _stderr()
-    with err.status("Calculating…"):
+    with _status(err, "Calculating…"):
         inputs, results = workbook_results(book, cut_points=cutoffs)
     with _progress(err) as progress:
         task = progress.add_task("Writing packs", total=len(codes) or len(results.league))
-        paths = write_packs(results, out_dir, codes=list(codes) or None,
+        paths = write_packs(results, out_dir, codes=[c.strip().upper() for c in codes] or None,
                             include_peer_detail=not no_peer_detail, quarter=inputs.quarter,
                             progress=lambda d, t: progress.update(task, completed=d, total=t))
     _stdout().print(f"wrote {len(paths)} pack{'s' if len(paths) != 1 else ''} to {out_dir}")
