@@ -3,7 +3,8 @@
 :func:`recalc_workbook` loads the workbook once, refuses (before writing anything) when an
 input is wrong, when the engine objects, or when saving in place would lose parts openpyxl
 cannot keep; otherwise it rewrites only the output sheets and saves atomically. Input sheets,
-the user's own sheets, defined names, formatting, charts and images come through unchanged.
+the user's own sheets, defined names, formatting, charts and images come through unchanged,
+and formulas in the sheets read keep their cached values (see :mod:`.cached_values`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from .. import __version__
 from ..engine.methodology import Methodology
 from ..engine.pipeline import LeagueTables, compute_league_tables
 from ..errors import InputError, WorkbookError, XlLeagueError
+from .cached_values import SHEETS_READ, read_cached_values
 from .cells import load
 from .layout import (ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET, LEAGUE_SHEETS,
                      LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET)
@@ -226,6 +228,8 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None, *,
         warnings.append(f"{dest} does not keep these parts of {src.name}: {'; '.join(lost)}")
     step(0)
     with load(src, keep_vba=src.suffix.lower() in _MACRO_SUFFIXES, rich_text=True) as wb:
+        # the values of the file as loaded: formulas in the sheets read keep them on saving
+        kept_values = read_cached_values(src, SHEETS_READ)
         inputs = read_inputs(wb, path=src)
         if inputs.problems:
             raise WorkbookProblems(src, inputs.problems)
@@ -239,11 +243,8 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None, *,
         write_results(wb, results, settings_used(results, inputs.quarter, cut_points=cut_points,
                                                  replicates=replicates, seed=seed))
         step(3)
-        save_atomic(wb, dest)
+        save_atomic(wb, dest, cached_values=kept_values)
     warnings.extend(inputs.warnings)
-    if inputs.has_formulas:
-        warnings.append("some input cells hold formulas: the saved file keeps the formulas but "
-                        "not their values, so open and save it in Excel before the next recalc")
     step_done = len(steps)
     if progress is not None:
         progress("done", step_done, step_done)

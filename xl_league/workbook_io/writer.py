@@ -7,7 +7,8 @@
   sheets are cleared and written again, never deleted, so references and charts pointing at
   them keep working. Input sheets and any sheet that is not ours are never touched.
 * :func:`save_atomic` saves to a temporary file in the same folder and then replaces the
-  target, so a failure leaves the original file byte-identical.
+  target, so a failure leaves the original file byte-identical; given the cached values of
+  formula cells, it keeps them (openpyxl alone saves formulas without values).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from ..engine.catalogue import Catalogue, load_catalogue
 from ..engine.inputs import normalise_type, parse_flag
 from ..engine.pipeline import LeagueTables
 from ..errors import InputError, WorkbookError
+from .cached_values import CachedValues, save_with_cached_values
 from .formatting import (format_cut_points_sheet, format_league_sheet,
                          format_metric_scores_sheet, register_styles, write_heading_row)
 from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
@@ -82,14 +84,20 @@ def _atomic(path: Path, write) -> None:
         raise
 
 
-def save_atomic(wb: Workbook, path: str | Path) -> Path:
+def save_atomic(wb: Workbook, path: str | Path, *,
+                cached_values: CachedValues | None = None) -> Path:
     """Save ``wb`` to ``path`` via a temporary file in the same folder and ``os.replace``.
 
     On any failure the temporary file is removed and ``path`` is left exactly as it was.
     The file keeps its permissions; a new file gets the usual ones (umask).
+    ``cached_values`` (from :func:`~.cached_values.read_cached_values` of the file ``wb`` was
+    loaded from) are given back to those formula cells, which openpyxl saves without values.
     """
     target = Path(path)
-    _atomic(target, wb.save)
+    if cached_values and any(cached_values.values()):
+        _atomic(target, lambda tmp: save_with_cached_values(wb, tmp, cached_values))
+    else:
+        _atomic(target, wb.save)
     return target
 
 
