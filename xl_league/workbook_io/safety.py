@@ -3,7 +3,13 @@
 :func:`check_file` runs before any workbook is opened: it turns the usual wrong files (missing,
 a text file renamed ``.xlsx``, a legacy ``.xls``, a password-protected workbook, ``.xlsb``,
 ``.ods``) and hostile zips (huge uncompressed size, too many parts, extreme compression ratio)
-into one clear :class:`~xl_league.errors.WorkbookError`.
+into one clear :class:`~xl_league.errors.WorkbookError`. It also refuses, before any XML is
+parsed, a part that declares a DOCTYPE (entity bombs such as "billion laughs" need one; no
+Excel workbook has one, and openpyxl never parses some parts, such as the theme, which it
+would copy bomb and all), and input sheets bigger than xl-league reads: more than
+:data:`MAX_ORGANISATION_ROWS` rows below the headings or :data:`MAX_INPUT_COLUMNS` columns,
+by the sheet's ``<dimension>`` (the used range Excel records), so that a pasted 100,000-row
+sheet is refused at once instead of loading for minutes.
 
 :func:`unsupported_parts` lists what openpyxl would drop when it saves the workbook (slicers,
 sparklines, shapes, form controls, ...). A recalculation refuses to overwrite such a workbook
@@ -15,15 +21,26 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import WorkbookError
 
 __all__ = ["check_file", "unsupported_parts", "MAX_UNCOMPRESSED_BYTES", "MAX_ENTRIES",
-           "MAX_COMPRESSION_RATIO", "WORKBOOK_SUFFIXES"]
+           "MAX_COMPRESSION_RATIO", "WORKBOOK_SUFFIXES", "MAX_ORGANISATION_ROWS",
+           "MAX_INPUT_COLUMNS", "ENTITIES_REFUSED"]
 
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
+#: Rows below the headings of one input sheet: NHS England ranks about 210 trusts and 42 ICBs;
+#: England has about 6,300 GP practices, so practice-level tables fit too.
+MAX_ORGANISATION_ROWS = 20_000
+#: Columns of one input sheet: 6 organisation columns and at most two per metric are needed.
+MAX_INPUT_COLUMNS = 500
+#: The message for XML that declares entities (``{p}`` is the workbook).
+ENTITIES_REFUSED = ("{p} was refused: its XML declares entities or external references "
+                    "(defusedxml refuses them, as they are used in attacks); open it in Excel "
+                    "and save it as .xlsx")
 MAX_ENTRIES = 10_000
 #: Largest uncompressed/compressed ratio accepted for a part bigger than 1 MB.
 MAX_COMPRESSION_RATIO = 200
@@ -122,6 +139,13 @@ def check_file(path: str | Path) -> Path:
     if p.suffix.lower() not in WORKBOOK_SUFFIXES:
         raise WorkbookError(f"{p} holds an Excel workbook but its name does not end .xlsx or "
                             ".xlsm: rename it")
+    try:
+        with zipfile.ZipFile(p) as zf:
+            _check_no_doctype(p, zf, infos)
+            _check_input_sizes(p, zf)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        raise WorkbookError(f"{p} is damaged or not an Excel workbook ({exc}): "
+                            "open it in Excel and save it as .xlsx") from None
     return p
 
 
@@ -139,6 +163,86 @@ def _check_bounds(p: Path, infos: list[zipfile.ZipInfo]) -> None:
             raise WorkbookError(f"{p}: part {info.filename} is compressed more than "
                                 f"{MAX_COMPRESSION_RATIO} to 1, as a zip bomb is: refusing to "
                                 "open it")
+
+
+_XML_PART = re.compile(r"(?i)\.(xml|rels|vml)$")
+_DOCTYPE = (b"<!DOCTYPE", "<!DOCTYPE".encode("utf-16-le"), "<!DOCTYPE".encode("utf-16-be"))
+_PROLOG_LIMIT = 1 << 20  # a real prolog is a line; defusedxml still guards what is parsed
+_ROOT = re.compile(rb"<[A-Za-z_]|<\x00[A-Za-z_]\x00|\x00<\x00[A-Za-z_]")
+
+
+def _check_no_doctype(p: Path, zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> None:
+    """Refuse a part whose prolog (before its root element) declares a DOCTYPE."""
+    for info in infos:
+        if not _XML_PART.search(info.filename):
+            continue
+        with zf.open(info) as fh:
+            prolog = b""
+            while len(prolog) < _PROLOG_LIMIT and (block := fh.read(1 << 16)):
+                prolog += block
+                root = _ROOT.search(prolog)
+                if root is not None:
+                    prolog = prolog[:root.start()]
+                    break
+        if any(mark in prolog for mark in _DOCTYPE):
+            raise WorkbookError(ENTITIES_REFUSED.format(p=p))
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → zip part, from xl/workbook.xml and its relationships (empty if unreadable)."""
+    from defusedxml.ElementTree import fromstring
+
+    try:
+        book = fromstring(zf.read("xl/workbook.xml"))
+        rels = fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    except Exception:  # noqa: BLE001 - unreadable: openpyxl will say what is wrong
+        return {}
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target", "")
+        targets[rel.get("Id")] = (target.lstrip("/") if target.startswith("/")
+                                  else f"xl/{target}")
+    parts = {}
+    for el in book.iter():
+        if el.tag.rsplit("}", 1)[-1] == "sheet":
+            rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+            if rid in targets and el.get("name"):
+                parts[el.get("name")] = targets[rid]
+    return parts
+
+
+def _check_input_sizes(p: Path, zf: zipfile.ZipFile) -> None:
+    """Refuse an input sheet whose used range is beyond what xl-league reads."""
+    from openpyxl.utils.cell import range_boundaries
+
+    from .layout import INPUT_SHEETS
+
+    names = set(zf.namelist())
+    for sheet, part in _sheet_parts(zf).items():
+        if sheet not in INPUT_SHEETS.values() or part not in names:
+            continue
+        with zf.open(part) as fh:
+            head = fh.read(1 << 14)
+        m = _DIMENSION.search(head)
+        if m is None:
+            continue
+        ref = m.group(1).decode()
+        _, _, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+        if max_row - 1 > MAX_ORGANISATION_ROWS:
+            raise WorkbookError(
+                f"'{sheet}' uses {max_row - 1:,} rows below its headings (to row {max_row:,}), "
+                f"more than the {MAX_ORGANISATION_ROWS:,} organisations xl-league reads from "
+                "one input sheet: delete the rows that are not organisations (rows that look "
+                "empty but were formatted count too: select them and delete the rows), or "
+                "split the organisations between workbooks")
+        if max_col > MAX_INPUT_COLUMNS:
+            raise WorkbookError(
+                f"'{sheet}' uses {max_col:,} columns, more than the {MAX_INPUT_COLUMNS} "
+                "xl-league reads from one input sheet (6 organisation columns and one or two "
+                "per metric are needed): delete the columns that are not inputs")
 
 
 def unsupported_parts(path: str | Path) -> list[str]:
