@@ -411,8 +411,6 @@ def test_recalc_refuses_a_bad_cell_and_leaves_the_file_alone(book):
     assert book.read_bytes() == original
 
 
-@pytest.mark.xfail(strict=True, reason="workbook_io.recalc.read_results stops at the first row "
-                   "whose Position is blank, so unranked organisations (no average) are dropped")
 def test_read_results_keeps_unranked_organisations(book):
     from xl_league.workbook_io import read_results
 

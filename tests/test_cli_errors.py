@@ -330,9 +330,6 @@ def test_a_negative_seed_is_a_usage_error(book, tmp_path, command):
     assert result.exit_code == 2
 
 
-@pytest.mark.xfail(strict=True, reason="workbook_io.writer._atomic catches only "
-                   "FileNotFoundError/PermissionError from mkstemp: a path whose folder is a "
-                   "file raises NotADirectoryError, a traceback")
 @pytest.mark.parametrize("command", ["new", "recalc", "import-nhse"])
 def test_writing_below_a_file(book, nhse_csv, tmp_path, command):
     target = book / "inside.xlsx"  # the "folder" is the workbook file itself

@@ -22,6 +22,7 @@ from rich.console import Console
 from ..engine import LeagueTables
 from ..errors import WorkbookError, XlLeagueError
 from ..workbook_io import read_inputs, save_atomic, unsupported_parts
+from ..workbook_io.cached_values import SHEETS_READ, read_cached_values
 from ..workbook_io.cells import load
 from ..workbook_io.reader import BookInputs
 from ..workbook_io.recalc import engine_error_line, run_engine
@@ -155,9 +156,10 @@ def write_sheet(out: Path, base: Path, write: Callable[[Workbook], object]) -> P
                             "with -o NEW.xlsx instead")
     if lost:
         _warn(f"{out} does not keep these parts of {source.name}: {'; '.join(lost)}")
+    kept = read_cached_values(source, SHEETS_READ)  # input formulas keep their values
     with load(source, keep_vba=macro, rich_text=True) as wb:
         sheet = write(wb)
-        save_atomic(wb, out)
+        save_atomic(wb, out, cached_values=kept)
     click.echo(f"Wrote sheet '{getattr(sheet, 'title', '')}' to {out}", err=True)
     return out
 

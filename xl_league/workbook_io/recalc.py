@@ -282,7 +282,7 @@ def _sheet_frame(ws) -> pd.DataFrame:
     heads = [h for h in rows[0] if h is not None]
     body = []
     for row in rows[1:]:
-        if row and row[0] is None:
-            break  # the first table ends at its first blank row
+        if not row or all(v is None for v in row):
+            break  # the first table ends at its first wholly blank row (unranked rows stay)
         body.append(list(row[:len(heads)]))
     return pd.DataFrame(body, columns=heads)

@@ -67,6 +67,8 @@ def _atomic(path: Path, write) -> None:
         raise WorkbookError(f"cannot write {path}: the folder {folder} does not exist") from None
     except PermissionError:
         raise WorkbookError(f"cannot write {path}: no permission to write in {folder}") from None
+    except OSError as exc:  # e.g. the "folder" is a file
+        raise WorkbookError(f"cannot write {path}: {exc.strerror or exc}") from None
     os.close(fd)
     tmp = Path(tmp_name)
     try:
