@@ -21,8 +21,8 @@ from .charts import SEGMENT_COLOURS, domain_scores_chart, league_scatter, metric
 from .content import LEAGUE_DETAIL, LEAGUE_PUBLISHED, PackContent
 
 __all__ = ["SHEET_SUMMARY", "SHEET_METRICS", "SHEET_LEAGUE", "SHEET_WHATIF", "OGL_ATTRIBUTION",
-           "add_styles", "define_name", "segment_formatting", "print_setup", "protect",
-           "write_summary", "write_metrics", "write_league", "LEAGUE_FIRST_ROW"]
+           "add_styles", "define_name", "segment_formatting", "print_setup", "protect", "put",
+           "put_formula", "write_summary", "write_metrics", "write_league", "LEAGUE_FIRST_ROW"]
 
 SHEET_SUMMARY = "Summary"
 SHEET_METRICS = "Metrics"
@@ -84,7 +84,21 @@ def define_name(wb: Workbook, name: str, ws: Worksheet, ref: str) -> None:
 
 
 def put(ws: Worksheet, row: int, col: int, value, style: str | None = None):
+    """A value into a cell; text is always text (openpyxl alone makes ``=…`` a formula, so an
+    organisation named ``=HYPERLINK(…)`` would be a live formula in every pack)."""
     cell = ws.cell(row=row, column=col, value=value)
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    if style:
+        cell.style = style
+    return cell
+
+
+def put_formula(ws: Worksheet, row: int, col: int, formula: str, style: str | None = None):
+    """A formula (``=…``) the pack itself writes, e.g. on the What-if sheet."""
+    if not formula.startswith("="):
+        raise ValueError(f"not a formula: {formula!r}")
+    cell = ws.cell(row=row, column=col, value=formula)
     if style:
         cell.style = style
     return cell

@@ -37,7 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .content import MetricRow, PackContent
-from .sheets import (define_name, print_setup, protect, put, score_colour_scale,
+from .sheets import (define_name, print_setup, protect, put, put_formula, score_colour_scale,
                      segment_formatting)
 
 __all__ = ["EXCEL_2010_FUNCTIONS", "average_formula", "segment_formula", "adjusted_formula",
@@ -147,7 +147,7 @@ def write_whatif(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
         put(ws, r, 3, m.domain, "xl_text")
         put(ws, r, 4, m.score, "xl_score")
         put(ws, r, 5, m.score, "xl_input")
-        put(ws, r, 6, change_formula(f"E{r}", f"D{r}"), "xl_score").number_format = \
+        put_formula(ws, r, 6, change_formula(f"E{r}", f"D{r}"), "xl_score").number_format = \
             '+0.00;-0.00;""'  # blank when unchanged
         domain_rows.setdefault(m.domain, []).append(r)
     last = r
@@ -258,7 +258,7 @@ def write_whatif(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
         r += 1
         put(ws, r, 8, label, "xl_label")
         put(ws, r, 9, now, "xl_score" if style == "xl_output" else "xl_int")
-        put(ws, r, 10, formula, style)
+        put_formula(ws, r, 10, formula, style)
         define_name(wb, n[key], ws, f"$J${r}")
     segment_formatting(ws, f"I{header + 3}:J{header + 3} I{header + 5}:J{header + 6}")
 
@@ -273,7 +273,7 @@ def write_whatif(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
         put(ws, r, 8, d.domain, "xl_text")
         put(ws, r, 9, d.score, "xl_score")
         if rows:
-            put(ws, r, 10, domain_formula(f"E{rows[0]}:E{rows[-1]}"), "xl_output")
+            put_formula(ws, r, 10, domain_formula(f"E{rows[0]}:E{rows[-1]}"), "xl_output")
     if c.domains:
         score_colour_scale(ws, f"I{first_dom}:J{r}")
 
