@@ -320,9 +320,6 @@ def _formula_cells(path: Path) -> list[tuple[str, str, str]]:
             for c in row if c.data_type == "f"]
 
 
-@pytest.mark.xfail(strict=True, reason="workbook_io/writer.py _write_rows writes a name "
-                   "starting with '=' as a formula (openpyxl's rule); fix: set "
-                   "cell.data_type = 's' for str values (see the report)")
 def test_recalc_writes_names_as_text_not_formulas(injected):
     assert run("recalc", injected).exit_code == 0
     assert [f for f in _formula_cells(injected) if f[0] in (*LEAGUE_SHEETS.values(),
@@ -332,9 +329,6 @@ def test_recalc_writes_names_as_text_not_formulas(injected):
     assert sorted(names) == sorted([*INJECTED, *[f"Northshire Hospitals {i}" for i in (6, 7, 8)]])
 
 
-@pytest.mark.xfail(strict=True, reason="workbook_io/writer.py fill_inputs types a name "
-                   "starting with '=' as a formula, which the reader then refuses as never "
-                   "calculated; fix: cell.data_type = 's' for str values (see the report)")
 def test_an_import_types_names_as_text(tmp_path):
     orgs = sample_organisations()
     orgs.loc[:len(INJECTED) - 1, "name"] = INJECTED

@@ -110,6 +110,15 @@ def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
     return target
 
 
+def _put(ws: Worksheet, row: int, column: int, value: object):
+    """``value`` into a cell; text stays text (openpyxl alone makes any ``=…`` a formula, so an
+    organisation named ``=HYPERLINK(…)`` would become a live formula in the workbook)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
+
+
 # --------------------------------------------------------------------------- inputs
 
 def _blank(value: object) -> bool:
@@ -239,7 +248,7 @@ def fill_inputs(wb: Workbook, organisations: pd.DataFrame, values: pd.DataFrame,
                 raw = code if key == "code" else org.get(key)
                 value = _flag_text(raw) if key in ("in_deficit", "in_rsp") else (
                     None if _blank(raw) else str(raw))
-                ws.cell(row=r, column=headings[heading], value=value)
+                _put(ws, r, headings[heading], value)
             for mid in sheet_vals.columns:
                 value = sheet_vals.at[code, mid]
                 if str(mid) in headings and not _blank(value):
@@ -253,11 +262,11 @@ def _set_setting(ws: Worksheet, key: str, value: object) -> None:
     """Value of ``key`` (column A) into column B; appends the key when it is missing."""
     for row in ws.iter_rows(min_col=1, max_col=1):
         if str(row[0].value or "").strip() == key:
-            ws.cell(row=row[0].row, column=2, value=value)
+            _put(ws, row[0].row, 2, value)
             return
     r = ws.max_row + 1
     ws.cell(row=r, column=1, value=key)
-    ws.cell(row=r, column=2, value=value)
+    _put(ws, r, 2, value)
 
 
 # --------------------------------------------------------------------------- results
@@ -311,7 +320,7 @@ def _league_rows(results: LeagueTables, org_type: str) -> list[list[object]]:
 def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], first_row: int = 2):
     for r, row in enumerate(rows, start=first_row):
         for c, (value, style) in enumerate(zip(row, styles), start=1):
-            cell = ws.cell(row=r, column=c, value=value)
+            cell = _put(ws, r, c, value)
             cell.style = style
 
 
@@ -382,14 +391,14 @@ def _write_about(wb: Workbook, when: _dt.datetime, settings_used: Mapping[str, o
     r = ABOUT_SETTINGS_ROW
     for key, value in settings_used.items():
         ws.cell(row=r, column=1, value=str(key))
-        ws.cell(row=r, column=2, value=_cell_value(value)).alignment = _LEFT
+        _put(ws, r, 2, _cell_value(value)).alignment = _LEFT
         r += 1
     if notes:
         r += 1
         ws.cell(row=r, column=1, value="Notes").font = Font(bold=True)
         for note in notes:
             r += 1
-            ws.cell(row=r, column=2, value=note)
+            _put(ws, r, 2, note)
 
 
 def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[str, object],
