@@ -20,6 +20,7 @@ import stat
 import tempfile
 from collections.abc import Mapping
 from contextlib import suppress
+from copy import copy
 from pathlib import Path
 
 import pandas as pd
@@ -295,33 +296,42 @@ def _output_sheet(wb: Workbook, name: str) -> Worksheet:
 
 
 def _league_rows(results: LeagueTables, org_type: str) -> list[list[object]]:
+    """The rows of one type's league table sheet, built column by column."""
     table = results.league[results.league["type"] == org_type]
-    rows = []
-    for code, rec in table.iterrows():
-        row = []
-        for col in LEAGUE_TABLE_COLUMNS:
-            if col.key.startswith("domain:"):
-                domain = col.key.split(":", 1)[1]
-                value = (results.domain_scores.at[code, domain]
-                         if domain in results.domain_scores.columns else None)
-            elif col.key == "in_deficit":
-                value = _yes_no(rec["in_deficit"])
-                if value and bool(rec["deficit_derived"]):
-                    value += " (derived)"
-            elif col.key in ("override_applied", "in_rsp"):
-                value = _yes_no(rec[col.key])
-            else:
-                value = rec[col.key]
-            row.append(_cell_value(value))
-        rows.append(row)
-    return rows
+    domains = results.domain_scores.reindex(index=table.index)
+    columns: list[list[object]] = []
+    for col in LEAGUE_TABLE_COLUMNS:
+        if col.key.startswith("domain:"):
+            domain = col.key.split(":", 1)[1]
+            values = (domains[domain].tolist() if domain in domains.columns
+                      else [None] * len(table))
+        elif col.key == "in_deficit":
+            values = [None if flag is None else flag + (" (derived)" if derived else "")
+                      for flag, derived in zip(map(_yes_no, table["in_deficit"].tolist()),
+                                               table["deficit_derived"].tolist())]
+        elif col.key in ("override_applied", "in_rsp"):
+            values = [_yes_no(v) for v in table[col.key].tolist()]
+        else:
+            values = table[col.key].tolist()
+        columns.append([_cell_value(v) for v in values])
+    return [list(row) for row in zip(*columns)]
 
 
 def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], first_row: int = 2):
+    """Values with a named style per column.
+
+    ``cell.style = name`` searches the workbook's named styles for every cell; each name is
+    looked up once here and its style array copied into the other cells of the column.
+    """
+    arrays: dict[str, object] = {}
     for r, row in enumerate(rows, start=first_row):
         for c, (value, style) in enumerate(zip(row, styles), start=1):
             cell = _put(ws, r, c, value)
-            cell.style = style
+            if style in arrays:
+                cell._style = copy(arrays[style])
+            else:
+                cell.style = style
+                arrays[style] = copy(cell._style)
 
 
 def _write_league(wb: Workbook, results: LeagueTables) -> None:
@@ -343,8 +353,10 @@ def _write_metric_scores(wb: Workbook, results: LeagueTables) -> None:
             ws.cell(row=1, column=4 + offset).comment = Comment(
                 f"{sid}: {metric.name}\n{metric.domain}", "xl-league", 90, 300)
     league = results.league
-    rows = [[league.at[code, "type"], code, league.at[code, "name"],
-             *(_cell_value(scores.at[code, sid]) for sid in ids)] for code in league.index]
+    block = scores.reindex(index=league.index, columns=ids).to_numpy(dtype=float)
+    rows = [[org_type, code, name, *(None if math.isnan(v) else v for v in values.tolist())]
+            for org_type, code, name, values in zip(league["type"].tolist(), league.index,
+                                                    league["name"].tolist(), block)]
     _write_rows(ws, rows, [STYLE_TEXT] * 3 + [STYLE_SCORE] * len(ids))
     format_metric_scores_sheet(ws, len(ids))
 
