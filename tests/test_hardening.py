@@ -460,9 +460,6 @@ def test_a_read_only_folder_for_real(book, tmp_path):
     assert book.read_bytes() == before
 
 
-@pytest.mark.xfail(strict=True, reason="workbook_io/writer.py _atomic replaces a file whose "
-                   "permissions forbid writing (POSIX lets os.replace do it); fix: refuse when "
-                   "the target exists without write permission (see the report)")
 def test_a_read_only_workbook_is_not_overwritten(book, tmp_path):
     os.chmod(book, 0o444)
     before = book.read_bytes()
@@ -473,13 +470,14 @@ def test_a_read_only_workbook_is_not_overwritten(book, tmp_path):
     assert run("recalc", book, "-o", tmp_path / "out.xlsx").exit_code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="recalc does not look for Excel's lock file "
-                   "~$BOOK.xlsx; fix: refuse an in-place recalc while it exists (see the report)")
-def test_a_workbook_open_in_excel_is_not_recalculated_in_place(book, tmp_path):
-    (book.parent / f"~${book.name}").write_bytes(b"\x0bExcel user")
+@pytest.mark.parametrize("lock, app", [("~${}", "Excel"), (".~lock.{}#", "LibreOffice")])
+def test_a_workbook_open_elsewhere_is_not_recalculated_in_place(book, tmp_path, lock, app):
+    lock_name = lock.format(book.name)
+    (book.parent / lock_name).write_bytes(b"\x0bsomeone")
     before = book.read_bytes()
-    refused(run("recalc", book), f"{book} is open in Excel (~${book.name} is beside it): "
-                                 "close it in Excel first, or write the results elsewhere with "
-                                 f"-o OTHER.xlsx (if Excel is not running, delete ~${book.name})")
+    refused(run("recalc", book), f"{book} is open in {app} ({lock_name} is beside it): "
+                                 f"close it in {app} first, or write the results elsewhere with "
+                                 f"-o OTHER.xlsx (if {app} is not running, delete {lock_name})")
     assert book.read_bytes() == before
+    assert run("check", book).exit_code == 0  # reading an open workbook is fine
     assert run("recalc", book, "-o", tmp_path / "out.xlsx").exit_code == 0

@@ -57,9 +57,34 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
+#: Lock files an open workbook has beside it: (name pattern, the application holding it).
+_LOCK_FILES = (("~${}", "Excel"), (".~lock.{}#", "LibreOffice"))
+
+
+def _check_replaceable(path: Path) -> None:
+    """Refuse to replace a workbook that is read-only or open in Excel or LibreOffice.
+
+    POSIX lets ``os.replace`` swap a read-only file (the folder is what counts), and an Excel
+    on a shared drive would later save its own copy over the results; both are refused here.
+    """
+    if not path.exists():
+        return
+    if not stat.S_IMODE(path.stat().st_mode) & 0o222 or not os.access(path, os.W_OK):
+        raise WorkbookError(f"{path} is read-only: make it writable (File Explorer: Properties, "
+                            "untick Read-only), or write the results elsewhere with "
+                            "-o OTHER.xlsx")
+    for pattern, app in _LOCK_FILES:
+        lock = pattern.format(path.name)
+        if (path.parent / lock).exists():
+            raise WorkbookError(f"{path} is open in {app} ({lock} is beside it): close it in "
+                                f"{app} first, or write the results elsewhere with "
+                                f"-o OTHER.xlsx (if {app} is not running, delete {lock})")
+
+
 def _atomic(path: Path, write) -> None:
     """Call ``write(temp_path)`` then move the temp file over ``path``; clean up on failure."""
     folder = path.parent
+    _check_replaceable(path)
     mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode()
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".~{path.stem}-", suffix=path.suffix or ".tmp",
