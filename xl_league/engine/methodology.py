@@ -15,7 +15,12 @@ from importlib import resources
 
 from ..errors import MethodologyError
 
-__all__ = ["Methodology", "load_methodology", "available_years", "CUT_POINT_RULES"]
+__all__ = ["Methodology", "load_methodology", "available_years", "CUT_POINT_RULES",
+           "MAX_REPLICATES"]
+
+#: Most bootstrap replicates a run may ask for: 100,000 x 205 trusts is ~330 MB of replicate
+#: averages and positions; a workbook asking for 10**9 would exhaust any machine.
+MAX_REPLICATES = 100_000
 
 CUT_POINT_RULES = ("national-quartiles", "type-quartiles", "fixed")
 _YEAR_FILES = {"2025/26": "nof-2025-26.toml"}
@@ -94,9 +99,11 @@ class Methodology:
                 "the cut-point rule is 'fixed' but no cut-points were given: "
                 "supply three, e.g. --cutoffs 2.05,2.33,2.62"
             )
-        if self.bootstrap_replicates < 0:
+        if not 0 <= self.bootstrap_replicates <= MAX_REPLICATES:
             raise MethodologyError(
-                f"bootstrap replicates {self.bootstrap_replicates} must be 0 (off) or more"
+                f"bootstrap replicates {self.bootstrap_replicates} must be 0 (off) or more, "
+                f"and at most {MAX_REPLICATES:,} (2,000 is usual; every replicate of every "
+                "organisation is kept in memory until its percentiles are taken)"
             )
         if not 0 < self.bootstrap_confidence < 1:
             raise MethodologyError(
