@@ -35,15 +35,17 @@ class _Cli(click.Group):
 
 
 def _stdout() -> Console:
-    """Terminal output; when piped or captured, a fixed 120 columns so tables stay whole."""
-    console = Console(highlight=False, soft_wrap=True)
+    """Terminal output; when piped or captured, a fixed 120 columns so tables stay whole.
+
+    Markup is off: organisation names and messages are the user's text, printed as typed."""
+    console = Console(highlight=False, soft_wrap=True, markup=False)
     if not console.is_terminal:
-        console = Console(highlight=False, soft_wrap=True, width=120)
+        console = Console(highlight=False, soft_wrap=True, markup=False, width=120)
     return console
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, markup=False)
 
 
 def parse_cutoffs(_ctx, _param, value: str | None):

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from .engine import LEAGUE_CSV_COLUMNS
 
@@ -138,11 +139,11 @@ def league_rich_table(table: pd.DataFrame, title: str, *, head: int | None = Non
         seg = row["segment"]
         style = SEGMENT_STYLES.get(row["final_segment"] or 0, "")
         out.add_row(
-            "" if row["position"] is None else str(row["position"]), row["code"],
-            short_name(row["name"]),
+            "" if row["position"] is None else str(row["position"]), Text(row["code"]),
+            Text(short_name(row["name"])),  # user text: never read as rich markup
             "" if row["average_score"] is None else f"{row['average_score']:.2f}",
             "" if seg is None else str(seg),
-            "" if row["final_segment"] is None else f"[{style}]{row['final_segment']}[/]",
+            "" if row["final_segment"] is None else Text(str(row["final_segment"]), style=style),
             "Yes" if row["in_deficit"] else "No",
             _fmt_range(row["score_low"], row["score_high"], True),
             _fmt_range(row["rank_low"], row["rank_high"], False),

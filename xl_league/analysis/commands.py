@@ -54,7 +54,8 @@ class _Command(click.Command):
 def _console() -> Console:
     """stdout for rich output; wide when not a terminal, so piped output is not squeezed."""
     wide = None if sys.stdout.isatty() else 160
-    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=wide)
+    return Console(file=sys.stdout, highlight=False, soft_wrap=False, width=wide,
+                   markup=False)  # names are the user's text: never read as rich markup
 
 
 def _warn(message: str) -> None:

@@ -94,7 +94,7 @@ def plain_text(renderables: Iterable[RenderableType], width: int = 160) -> str:
     """Renderables as plain text: ASCII borders, no colour or styles."""
     console = Console(file=io.StringIO(), width=width, color_system=None, no_color=True,
                       highlight=False, emoji=False, force_terminal=False,
-                      legacy_windows=False, soft_wrap=False)
+                      legacy_windows=False, soft_wrap=False, markup=False)
     for r in renderables:
         if isinstance(r, Table):
             r.box = box.ASCII
