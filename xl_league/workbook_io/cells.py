@@ -128,8 +128,16 @@ def _load_failure(path: Path, exc: BaseException) -> str:
             "as .xlsx")
 
 
+_LINE_BREAKS = str.maketrans({"\r": "\\r", "\n": "\\n", "\t": "\\t"})
+_SHOWN_TEXT = 100  # characters of a text shown in a message (a cell may hold 32,767)
+
+
 def show(value: object) -> str:
-    """A value as it appears in messages: text in quotes, numbers plain."""
+    """A value as it appears in messages: text in quotes, numbers plain.
+
+    Text is shown on one line (a line break typed with Alt+Enter shows as ``\\n``, so that
+    ``check`` keeps one line per problem) and cut after 100 characters.
+    """
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -138,7 +146,10 @@ def show(value: object) -> str:
         return str(value)
     if isinstance(value, (_dt.datetime, _dt.date)):
         return f"the date {value:%Y-%m-%d}"
-    return f"'{str(value).strip()}'"
+    text = str(value).strip().translate(_LINE_BREAKS)
+    if len(text) > _SHOWN_TEXT:
+        text = text[:_SHOWN_TEXT - 1] + "…"
+    return f"'{text}'"
 
 
 def _error_value(value: object) -> str | None:
@@ -180,8 +191,8 @@ def parse_number(cell: RawCell, what: str, *, percent_cells: bool = True) -> Par
     except ValueError:
         number = math.nan
     if not math.isfinite(number) or cleaned.lower() in ("nan", "inf", "infinity"):
-        return Parsed(problem=f"'{text}' is not a number for {what}: type a number or leave "
-                              "it blank")
+        return Parsed(problem=f"{show(text)} is not a number for {what}: type a number or "
+                              "leave it blank")
     return Parsed(number)
 
 

@@ -167,11 +167,11 @@ class _InputReader:
                                             "the two columns")
                 continue
             if not _ID.match(mid):
-                self.warnings.append(f"{sheet_ref(sheet, ref)}: column '{text}' is not a metric "
-                                     "ID, so it is ignored")
+                self.warnings.append(f"{sheet_ref(sheet, ref)}: column {show(text)} is not a "
+                                     "metric ID, so it is ignored")
                 continue
             if mid not in self.by_column:
-                self.problem(sheet, 1, col, f"'{text}' is not a metric in the Metrics sheet: "
+                self.problem(sheet, 1, col, f"{show(text)} is not a metric in the Metrics sheet: "
                                             "use a metric ID listed there (e.g. OF0023), or "
                                             "add the metric to the Metrics sheet")
                 continue
