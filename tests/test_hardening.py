@@ -265,6 +265,39 @@ def test_1000_metric_columns_are_refused(book):
     assert book.read_bytes() == before
 
 
+def test_a_workbook_asking_for_a_trillion_resamples_is_refused(tmp_path):
+    book = filled_workbook(tmp_path, settings={"bootstrap_replicates": 10**12})
+    before = book.read_bytes()
+    message = ("'Settings' sheet: bootstrap replicates 1000000000000 must be 0 (off) or more, "
+               "and at most 100,000 (2,000 is usual; every replicate of every organisation is "
+               "kept in memory until its percentiles are taken)")
+    assert run("check", book).output.strip() == message
+    refused(run("recalc", book), f"{message}\n{book} was not recalculated and is unchanged: "
+                                 "1 problem to correct first")
+    assert book.read_bytes() == before
+
+
+def test_too_many_resamples_on_the_command_line_are_refused(book):
+    before = book.read_bytes()
+    result = run("recalc", book, "--replicates", 100_001)
+    assert result.exit_code == 1
+    assert "bootstrap replicates 100001 must be 0 (off) or more, and at most 100,000" in (
+        result.stderr)
+    assert book.read_bytes() == before
+
+
+def test_a_value_with_line_breaks_is_one_line_of_check(book):
+    wb = load_workbook(book)
+    wb["Acute inputs"]["G3"] = "62\n=cmd\t" + "x" * 500
+    wb.save(book)
+    result = run("check", book)
+    assert result.exit_code == 1
+    shown = ("62\\n=cmd\\t" + "x" * 500)[:99] + "…"
+    assert result.output.splitlines() == [
+        f"'Acute inputs'!G3: '{shown}' is not a number for OF0023 (Percentage of patients "
+        "waiting 18 weeks or less for treatment (RTT)): type a number or leave it blank"]
+
+
 # --------------------------------------------------------------------------- formula injection
 
 INJECTED = ['=HYPERLINK("http://x","click")', "@SUM(1)", "+cmd|' /C calc'!A0", "-2+3",
@@ -352,14 +385,19 @@ def test_packs_write_names_as_text(injected, tmp_path):
     assert wb["Summary"]["A1"].data_type == "s"
 
 
-@pytest.mark.xfail(strict=True, reason="present.py league_rich_table and cli.py's warnings "
-                   "pass user text to rich as markup, so '[/bold]' raises MarkupError; fix: "
-                   "rich.markup.escape() (see the report)")
 def test_rich_markup_in_a_name_is_printed_as_typed(tmp_path):
     path = filled_workbook(tmp_path)
     _type_as_text(path, {("Acute inputs", "B2"): "Trust [/bold] [link=http://x]y[/link]"})
     result = run("table", path, "--type", "acute")
     assert "Trust [/bold] [link=http://x]y[/link]" in result.stdout
+
+
+def test_rich_markup_in_a_heading_is_warned_as_typed(book):
+    _type_as_text(book, {("Acute inputs", "L1"): "[/x]"})
+    result = run("recalc", book)
+    assert result.exit_code == 0
+    assert "'Acute inputs'!L1: column '[/x]' is not a metric ID, so it is ignored" in (
+        " ".join(result.stderr.split()))
 
 
 # --------------------------------------------------------------------------- interrupted writes
