@@ -70,29 +70,42 @@ def sheet_cells(ws) -> dict[tuple[int, int], RawCell]:
         source = ws._cells.values()
     else:
         source = (c for row in ws.iter_rows() for c in row)
-    for cell in source:
-        value = cell.value
-        if value is None:
-            continue
-        if isinstance(value, CellRichText):
-            value = str(value)
-        formula = formula_text(value) if cell.data_type == "f" else None
-        out[(cell.row, cell.column)] = RawCell(value, cell.data_type,
-                                               cell.number_format or "General", formula)
+    with _quiet_reading():
+        for cell in source:
+            value = cell.value
+            if value is None:
+                continue
+            if isinstance(value, CellRichText):
+                value = str(value)
+            formula = formula_text(value) if cell.data_type == "f" else None
+            out[(cell.row, cell.column)] = RawCell(value, cell.data_type,
+                                                   cell.number_format or "General", formula)
     return out
+
+
+@contextmanager
+def _quiet_reading():
+    """openpyxl's warnings while it parses cells (a read-only sheet parses as it is iterated):
+    a number in a date-formatted cell that is no date is warned about and read as an error
+    value, which the reader reports with the cell's address; the warning itself would only
+    print a Python warning line (or, with warnings as errors, a traceback)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        yield
 
 
 def cached_values(ws, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[object, str]]:
     """(value, data_type) of the ``wanted`` cells of a worksheet loaded with ``data_only``."""
     out: dict[tuple[int, int], tuple[object, str]] = {}
     rows = {r for r, _ in wanted}
-    for row in ws.iter_rows(min_row=min(rows), max_row=max(rows)):
-        for cell in row:
-            key = (getattr(cell, "row", None), getattr(cell, "column", None))
-            if key in wanted:
-                value = cell.value
-                out[key] = (str(value) if isinstance(value, CellRichText) else value,
-                            cell.data_type)
+    with _quiet_reading():
+        for row in ws.iter_rows(min_row=min(rows), max_row=max(rows)):
+            for cell in row:
+                key = (getattr(cell, "row", None), getattr(cell, "column", None))
+                if key in wanted:
+                    value = cell.value
+                    out[key] = (str(value) if isinstance(value, CellRichText) else value,
+                                cell.data_type)
     return out
 
 
