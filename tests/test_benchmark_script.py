@@ -1,0 +1,92 @@
+"""``benchmarks/run.py --quick --json`` runs from the repository and reports every figure.
+
+The script runs in a child process exactly as a user would run it; the test checks the JSON
+object it prints has every figure the README and the acceptance check read, with the right
+types. No timing is asserted (the figures depend on the machine).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "run.py"
+SECONDS = ["engine_national_s", "engine_10x_s", "engine_100x_s", "bootstrap_10k_s",
+           "recalc_s", "recalc_floor_s", "udf_league_table_s", "packs_total_s",
+           "engine_national_bootstrap_s", "bootstrap_10k_floor_s", "bootstrap_10k_pipeline_s",
+           "recalc_no_ranges_s", "udf_engine_s", "packs_per_pack_s", "packs_per_pack_median_s",
+           "packs_save_floor_s"]
+RATIOS = ["recalc_vs_floor_ratio", "engine_10x_vs_national_ratio",
+          "engine_100x_vs_national_ratio", "bootstrap_10k_vs_floor_ratio",
+          "udf_vs_engine_ratio", "packs_per_pack_vs_save_ratio", "recalc_no_ranges_vs_floor_ratio"]
+LIBREOFFICE = ["libreoffice_recalc_s", "libreoffice_floor_s", "libreoffice_vs_floor_ratio",
+               "libreoffice_vs_recalc_ratio"]
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory) -> dict:
+    cwd = tmp_path_factory.mktemp("elsewhere")  # not the repository: paths must not matter
+    proc = subprocess.run([sys.executable, str(SCRIPT), "--quick", "--json"], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    return json.loads(proc.stdout)  # one JSON object and nothing else on stdout
+
+
+def _positive(value) -> bool:
+    return isinstance(value, float) and math.isfinite(value) and value > 0
+
+
+def test_every_required_figure_is_there(figures):
+    required = ["engine_national_s", "engine_10x_s", "engine_100x_s", "bootstrap_10k_s",
+                "recalc_s", "recalc_floor_s", "recalc_vs_floor_ratio", "libreoffice_recalc_s",
+                "udf_league_table_s", "packs_total_s", "packs_count"]
+    assert [k for k in required if k not in figures] == []
+
+
+@pytest.mark.parametrize("key", SECONDS + RATIOS)
+def test_seconds_and_ratios_are_positive_numbers(figures, key):
+    assert _positive(figures[key]), (key, figures[key])
+
+
+def test_ratios_are_the_figures_over_their_baselines(figures):
+    assert figures["recalc_vs_floor_ratio"] == pytest.approx(
+        figures["recalc_s"] / figures["recalc_floor_s"])
+    assert figures["bootstrap_10k_vs_floor_ratio"] == pytest.approx(
+        figures["bootstrap_10k_s"] / figures["bootstrap_10k_floor_s"])
+    assert figures["packs_per_pack_s"] == pytest.approx(
+        figures["packs_total_s"] / figures["packs_count"])
+
+
+def test_libreoffice_figures_are_numbers_or_null_when_it_is_missing(figures):
+    installed = shutil.which("soffice") or shutil.which("libreoffice")
+    for key in LIBREOFFICE:
+        if installed:
+            assert _positive(figures[key]), (key, figures[key])
+        else:
+            assert figures[key] is None
+    if installed:
+        assert figures["libreoffice_matches_engine"] is True
+
+
+def test_the_quick_run_is_what_it_says(figures):
+    assert figures["quick"] is True and figures["repeats"] == 1
+    assert figures["packs_count"] == 10 and isinstance(figures["packs_count"], int)
+    assert figures["engine_organisations"] == {"national": 205, "10x": 2050, "100x": 20500}
+    assert figures["bootstrap_10k_same_as_pipeline"] is True
+    assert figures["engine_10x_bootstrap_s"] is None  # left out of a quick run
+
+
+def test_the_machine_is_described(figures):
+    machine = figures["machine"]
+    assert isinstance(machine["nproc"], int) and machine["nproc"] >= 1
+    for key in ("cpu", "python", "numpy", "pandas", "openpyxl"):
+        assert isinstance(machine[key], str) and machine[key]
+    assert isinstance(machine["memory_gb"], float)
