@@ -9,6 +9,8 @@ accidents, not people) are applied per sheet. The What-if sheet lives in
 from __future__ import annotations
 
 import datetime as _dt
+from copy import copy
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, FormulaRule
@@ -83,6 +85,20 @@ def define_name(wb: Workbook, name: str, ws: Worksheet, ref: str) -> None:
     wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!{ref}")
 
 
+#: Per workbook: named style → its style array (``cell.style = name`` searches every named
+#: style of the workbook for each cell; a pack sets ~220 cell styles).
+_STYLE_ARRAYS: "WeakKeyDictionary[Workbook, dict[str, object]]" = WeakKeyDictionary()
+
+
+def _set_style(cell, style: str) -> None:
+    arrays = _STYLE_ARRAYS.setdefault(cell.parent.parent, {})
+    if style in arrays:
+        cell._style = copy(arrays[style])
+    else:
+        cell.style = style
+        arrays[style] = copy(cell._style)
+
+
 def put(ws: Worksheet, row: int, col: int, value, style: str | None = None):
     """A value into a cell; text is always text (openpyxl alone makes ``=…`` a formula, so an
     organisation named ``=HYPERLINK(…)`` would be a live formula in every pack)."""
@@ -90,7 +106,7 @@ def put(ws: Worksheet, row: int, col: int, value, style: str | None = None):
     if isinstance(value, str) and cell.data_type == "f":
         cell.data_type = "s"
     if style:
-        cell.style = style
+        _set_style(cell, style)
     return cell
 
 
@@ -100,7 +116,7 @@ def put_formula(ws: Worksheet, row: int, col: int, formula: str, style: str | No
         raise ValueError(f"not a formula: {formula!r}")
     cell = ws.cell(row=row, column=col, value=formula)
     if style:
-        cell.style = style
+        _set_style(cell, style)
     return cell
 
 
