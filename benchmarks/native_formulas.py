@@ -139,7 +139,8 @@ def build_native_workbook(results: LeagueTables, path: Path) -> Path:
             f"\"<\"&{avg}))",
         ]
         scores.append(row)
-    averages = f"Scores!${letter['Average metric score']}$2:${letter['Average metric score']}${last}"
+    avg_col = letter["Average metric score"]
+    averages = f"Scores!${avg_col}$2:${avg_col}${last}"
     cuts.append(["Cut-point 1", "Cut-point 2", "Cut-point 3"])
     cuts.append([f"=QUARTILE({averages},{q})" for q in (1, 2, 3)])
     wb.save(path)
