@@ -320,7 +320,7 @@ ROWS = [
         "no likely ranges"),
     Row("LibreOffice recalc vs xl-league recalc", "libreoffice_recalc_s",
         "recalc --replicates 0", "recalc_no_ranges_s", "libreoffice_vs_recalc_no_ranges_ratio",
-        "same work, start-up incl."),
+        "steps 1-6, start-up incl."),
     Row("NOF_LEAGUE_TABLE (one array UDF call)", "udf_league_table_s", "engine on frames",
         "udf_engine_s", "udf_vs_engine_ratio"),
     Row("Packs, total", "packs_total_s", "", None, None),
