@@ -141,7 +141,8 @@ def _load_failure(path: Path, exc: BaseException) -> str:
             "as .xlsx")
 
 
-_LINE_BREAKS = str.maketrans({"\r": "\\r", "\n": "\\n", "\t": "\\t"})
+_LINE_BREAKS = str.maketrans({**{chr(i): f"\\x{i:02x}" for i in (*range(32), 127)},
+                              "\r": "\\r", "\n": "\\n", "\t": "\\t"})
 _SHOWN_TEXT = 100  # characters of a text shown in a message (a cell may hold 32,767)
 
 
@@ -149,7 +150,8 @@ def show(value: object) -> str:
     """A value as it appears in messages: text in quotes, numbers plain.
 
     Text is shown on one line (a line break typed with Alt+Enter shows as ``\\n``, so that
-    ``check`` keeps one line per problem) and cut after 100 characters.
+    ``check`` keeps one line per problem; other control characters, such as a terminal's
+    escape codes, as ``\\x1b``) and cut after 100 characters.
     """
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"

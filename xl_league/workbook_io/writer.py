@@ -27,6 +27,7 @@ import pandas as pd
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.table import TableColumn
 from openpyxl.worksheet.worksheet import Worksheet
@@ -36,6 +37,7 @@ from ..engine.inputs import normalise_type, parse_flag
 from ..engine.pipeline import LeagueTables
 from ..errors import InputError, WorkbookError
 from .cached_values import CachedValues, save_with_cached_values
+from .cells import show
 from .formatting import (format_cut_points_sheet, format_league_sheet,
                          format_metric_scores_sheet, register_styles, write_heading_row)
 from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
@@ -274,7 +276,13 @@ def fill_inputs(wb: Workbook, organisations: pd.DataFrame, values: pd.DataFrame,
                 raw = code if key == "code" else org.get(key)
                 value = _flag_text(raw) if key in ("in_deficit", "in_rsp") else (
                     None if _blank(raw) else str(raw))
-                _put(ws, r, headings[heading], value)
+                try:
+                    _put(ws, r, headings[heading], value)
+                except IllegalCharacterError:
+                    raise InputError(f"organisation {code}: its {heading.lower()} {show(value)} "
+                                     "holds control characters a workbook cannot store (such "
+                                     "as an escape code): remove them from the source data",
+                                     organisation=code) from None
             for mid in sheet_vals.columns:
                 value = sheet_vals.at[code, mid]
                 if str(mid) in headings and not _blank(value):
