@@ -400,6 +400,23 @@ def test_rich_markup_in_a_heading_is_warned_as_typed(book):
         " ".join(result.stderr.split()))
 
 
+def test_an_escape_code_in_an_imported_name_is_refused_and_shown_escaped(tmp_path):
+    """A terminal escape code cannot be stored in a workbook, nor echoed raw to a terminal."""
+    source = tmp_path / "trust-data.csv"
+    source.write_text(
+        "Quarter,Region,Trust_type,Trust_subtype,Trust_code,Trust_name,Domain,Metric_ID,Value\n"
+        "Q2 2025/26,London,Mental health and community trust,Community,RT1,"
+        "Teal \x1b[31mCommunity NHS Trust,People and workforce,OF0082,4.0\n"
+        "Q2 2025/26,London,Mental health and community trust,Community,RT2,"
+        "Umber Community NHS Trust,People and workforce,OF0082,6.0\n", encoding="utf-8")
+    out = tmp_path / "imported.xlsx"
+    refused(run("import-nhse", source, "-o", out),
+            "organisation RT1: its name 'Teal \\x1b[31mCommunity NHS Trust' holds control "
+            "characters a workbook cannot store (such as an escape code): remove them from the "
+            "source data")
+    assert not out.exists()
+
+
 # --------------------------------------------------------------------------- interrupted writes
 
 KILLED_MID_SAVE = textwrap.dedent("""
