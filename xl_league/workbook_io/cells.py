@@ -110,13 +110,16 @@ def cached_values(ws, wanted: set[tuple[int, int]]) -> dict[tuple[int, int], tup
 
 
 @contextmanager
-def load(path: Path, **options) -> Workbook:
-    """``openpyxl.load_workbook`` with any failure as a :class:`WorkbookError`; closes it."""
+def load(path: Path, *, source: object = None, **options) -> Workbook:
+    """``openpyxl.load_workbook`` with any failure as a :class:`WorkbookError`; closes it.
+
+    ``source``: what to read instead of ``path`` (an in-memory copy of it); messages still
+    name ``path``."""
     try:
         with warnings.catch_warnings():
             # openpyxl warns about parts it drops; safety.unsupported_parts reports those.
             warnings.simplefilter("ignore", UserWarning)
-            wb = load_workbook(path, **options)
+            wb = load_workbook(path if source is None else source, **options)
     except WorkbookError:
         raise
     except Exception as exc:  # any parser failure is a damaged or hostile file

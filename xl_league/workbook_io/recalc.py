@@ -27,6 +27,7 @@ from .layout import (ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET, LEAGUE_S
                      LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET)
 from .reader import BookInputs, read_inputs
 from .safety import WORKBOOK_SUFFIXES, check_file, unsupported_parts
+from .skip_outputs import without_output_cells
 from .writer import save_atomic, write_results
 
 __all__ = ["recalc_workbook", "RecalcResult", "WorkbookProblems", "run_engine",
@@ -227,7 +228,8 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None, *,
     if lost:
         warnings.append(f"{dest} does not keep these parts of {src.name}: {'; '.join(lost)}")
     step(0)
-    with load(src, keep_vba=src.suffix.lower() in _MACRO_SUFFIXES, rich_text=True) as wb:
+    with load(src, source=without_output_cells(src),
+              keep_vba=src.suffix.lower() in _MACRO_SUFFIXES, rich_text=True) as wb:
         # the values of the file as loaded: formulas in the sheets read keep them on saving
         kept_values = read_cached_values(src, SHEETS_READ)
         inputs = read_inputs(wb, path=src)
