@@ -445,3 +445,12 @@ def test_main_recalculates_the_calling_workbook(league_tables, demo_book, tmp_pa
                               national_demo_dataset().values).table("acute").index[0]
     league_tables.WhatIfSetUp()
     assert book.app.status_bar == "the what-if set-up: 1 problem, see the Problems sheet"
+
+
+def test_text_that_excel_would_read_as_a_formula_is_quote_prefixed():
+    from xl_league.excel.book_adapter import _as_text
+    assert _as_text('=HYPERLINK("http://x","y")') == '\'=HYPERLINK("http://x","y")'
+    assert _as_text("+cmd|' /C calc'!A0") == "'+cmd|' /C calc'!A0"
+    assert _as_text("@SUM(1)") == "'@SUM(1)"
+    assert _as_text("-2.5") == "-2.5" and _as_text(-2.5) == -2.5
+    assert _as_text("Northfield NHS Trust") == "Northfield NHS Trust"

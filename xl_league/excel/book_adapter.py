@@ -161,7 +161,20 @@ def write_rows(book: Any, name: str, rows: list[list[Any]]) -> None:
     target.clear_contents()
     if rows and any(any(v is not None for v in r) for r in rows):
         width = max(len(r) for r in rows)
-        target.range("A1").value = [list(r) + [None] * (width - len(r)) for r in rows]
+        target.range("A1").value = [[_as_text(v) for v in r] + [None] * (width - len(r))
+                                    for r in rows]
+
+
+def _as_text(value: Any) -> Any:
+    """Excel parses a string given to ``Range.value`` as if typed: ``=HYPERLINK(...)`` in an
+    organisation's name would become a live formula. A leading apostrophe (Excel's quote
+    prefix, not shown in the cell) keeps such text as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
 
 
 def _format_runs(ws: Worksheet, height: int, width: int) -> list[tuple[str, str]]:
