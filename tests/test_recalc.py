@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from PIL import Image as PILImage
 
-from workbook_helpers import (cache_formula_value, filled_workbook, input_fingerprint,
+from workbook_helpers import (cache_formula_value, input_fingerprint,
                               sample_organisations, sample_values, set_cells)
 from xl_league.errors import InputError, WorkbookError
 from xl_league.workbook_io import (WorkbookProblems, build_template, fill_inputs, read_inputs,
@@ -25,14 +24,6 @@ from xl_league.workbook_io import (WorkbookProblems, build_template, fill_inputs
 from xl_league.workbook_io.recalc import engine_error_line
 
 
-@pytest.fixture(scope="module")
-def base_book(tmp_path_factory) -> Path:
-    return filled_workbook(tmp_path_factory.mktemp("base"))
-
-
-@pytest.fixture
-def book(base_book: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copy(base_book, tmp_path / "book.xlsx"))
 
 
 def about(path: Path) -> dict[str, object]:

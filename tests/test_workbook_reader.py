@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from workbook_helpers import (CODES, cache_formula_value, edit_part, filled_workbook,
+from workbook_helpers import (CODES, cache_formula_value, edit_part,
                               sample_organisations, sample_values, set_cells)
 from xl_league import load_catalogue
 from xl_league.errors import CellError, WorkbookError
@@ -28,15 +28,6 @@ RTT = "OF0023 (Percentage of patients waiting 18 weeks or less for treatment (RT
 AE = "OF0013 (Percentage of A&E attendances seen within 4 hours)"
 
 
-@pytest.fixture(scope="module")
-def base_book(tmp_path_factory) -> Path:
-    return filled_workbook(tmp_path_factory.mktemp("base"))
-
-
-@pytest.fixture
-def book(base_book: Path, tmp_path: Path) -> Path:
-    """A fresh copy of the filled sample workbook."""
-    return Path(shutil.copy(base_book, tmp_path / "book.xlsx"))
 
 
 def lines(path: Path) -> list[str]:

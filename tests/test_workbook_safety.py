@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from workbook_helpers import edit_part, filled_workbook, input_fingerprint, sheet_part
+from workbook_helpers import edit_part, input_fingerprint, sheet_part
 from xl_league.errors import WorkbookError
 from xl_league.workbook_io import recalc_workbook, unsupported_parts
 
@@ -24,14 +24,6 @@ SHAPE_DRAWING = (b'<xdr:wsDr xmlns:xdr="http://schemas.openxmlformats.org/drawin
                  b'</xdr:sp></xdr:twoCellAnchor></xdr:wsDr>')
 
 
-@pytest.fixture(scope="module")
-def base_book(tmp_path_factory) -> Path:
-    return filled_workbook(tmp_path_factory.mktemp("base"))
-
-
-@pytest.fixture
-def book(base_book: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copy(base_book, tmp_path / "book.xlsx"))
 
 
 def add_part(path: Path, name: str, data: bytes) -> Path:
