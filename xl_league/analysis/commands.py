@@ -165,6 +165,16 @@ def write_sheet(out: Path, base: Path, write: Callable[[Workbook], object]) -> P
     return out
 
 
+def _emit(fmt: str, result, as_csv: Callable, as_json: Callable, as_rich: Callable) -> None:
+    """Print ``result`` as CSV, JSON or rich text, by ``--format``."""
+    if fmt == "csv":
+        click.echo(as_csv(result), nl=False)
+    elif fmt == "json":
+        click.echo(as_json(result), nl=False)
+    else:
+        _print(as_rich(result))
+
+
 def _print(renderables) -> None:
     console = _console()
     for r in renderables:
@@ -201,12 +211,7 @@ def whatif_command(book: Path, org: str, sets: dict[str, float], deficit: str | 
         deficit=flag[deficit and deficit.lower()], rsp=flag[rsp and rsp.lower()],
         methodology=_methodology(inputs, cutoffs), catalogue=inputs.catalogue,
         recompute_cut_points=recompute_cut_points))
-    if fmt == "csv":
-        click.echo(render.whatif_csv(result), nl=False)
-    elif fmt == "json":
-        click.echo(render.whatif_json(result), nl=False)
-    else:
-        _print(render.whatif_renderables(result))
+    _emit(fmt, result, render.whatif_csv, render.whatif_json, render.whatif_renderables)
     if out is not None:
         write_sheet(out, book, lambda wb: write_whatif_sheet(wb, result))
 
@@ -230,12 +235,8 @@ def what_it_takes_command(book: Path, org: str, target: str, cutoffs, fmt: str,
     frame = _engine(inputs, lambda: what_it_takes(
         inputs.organisations, inputs.values, org=org, target=target,  # type: ignore[arg-type]
         methodology=_methodology(inputs, cutoffs), catalogue=inputs.catalogue))
-    if fmt == "csv":
-        click.echo(render.what_it_takes_csv(frame), nl=False)
-    elif fmt == "json":
-        click.echo(render.what_it_takes_json(frame), nl=False)
-    else:
-        _print(render.what_it_takes_renderables(frame))
+    _emit(fmt, frame, render.what_it_takes_csv, render.what_it_takes_json,
+          render.what_it_takes_renderables)
     if out is not None:
         write_sheet(out, book, lambda wb: write_what_it_takes_sheet(wb, frame))
 
@@ -259,13 +260,9 @@ def compare_command(old: Path, new: Path, cutoffs_old, cutoffs_new, fmt: str,
     old_inputs, old_results = _results(old, cutoffs_old)
     new_inputs, new_results = _results(new, cutoffs_new)
     frame = compare_results(old_results, new_results)
-    if fmt == "csv":
-        click.echo(render.compare_csv(frame), nl=False)
-    elif fmt == "json":
-        click.echo(render.compare_json(frame), nl=False)
-    else:
-        title = f"{old_inputs.quarter or old.name} to {new_inputs.quarter or new.name}"
-        _print(render.compare_renderables(frame, title=title))
+    title = f"{old_inputs.quarter or old.name} to {new_inputs.quarter or new.name}"
+    _emit(fmt, frame, render.compare_csv, render.compare_json,
+          lambda f: render.compare_renderables(f, title=title))
     if out is not None:
         write_sheet(out, new, lambda wb: write_compare_sheet(
             wb, frame, title=f"{old_inputs.quarter or old.name} to "
