@@ -22,9 +22,7 @@ same conversion of a values-only copy (LibreOffice's own load + save floor, star
 
 from __future__ import annotations
 
-import shutil
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
@@ -34,17 +32,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from xl_league.engine import LeagueTables
+from xl_league.libreoffice import RECALC_ALWAYS, convert, find_soffice, recalculating_profile
 
 __all__ = ["build_native_workbook", "values_only_copy", "find_soffice", "time_libreoffice",
            "native_results", "matches_engine", "RECALC_ALWAYS"]
 
-RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
 TOLERANCE = "0.000000001"  # the engine's 1e-9: an average equal to a cut-point is worse
 FIXED = ["Code", "Name", "Type", "In deficit", "In RSP"]
 OUTPUTS = ["Metrics scored", "Average metric score", "Unadjusted segment", "Segment",
@@ -154,29 +146,12 @@ def values_only_copy(recalculated: Path, path: Path) -> Path:
     return path
 
 
-def find_soffice() -> str | None:
-    """The LibreOffice executable, or None when it is not installed."""
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-def _profile(root: Path) -> Path:
-    (root / "user").mkdir(parents=True, exist_ok=True)
-    (root / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
-    return root
-
-
 def _convert(soffice: str, profile: Path, book: Path, outdir: Path) -> float:
-    outdir.mkdir(parents=True, exist_ok=True)
-    target = outdir / f"{book.stem}.xlsx"
-    target.unlink(missing_ok=True)
+    """Seconds LibreOffice takes to open, recalculate and save ``book`` as .xlsx."""
+    (outdir / f"{book.stem}.xlsx").unlink(missing_ok=True)
     start = time.perf_counter()
-    proc = subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
-                           "--norestore", "--convert-to", "xlsx", "--outdir", str(outdir),
-                           str(book)], capture_output=True, text=True, timeout=600)
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0 or not target.exists():
-        raise RuntimeError(f"LibreOffice did not convert {book.name}: {proc.stdout}{proc.stderr}")
-    return seconds
+    convert([book], "xlsx", outdir, profile=profile, soffice=soffice, timeout=600)
+    return time.perf_counter() - start
 
 
 def time_libreoffice(soffice: str, book: Path, work: Path, repeats: int
@@ -186,7 +161,7 @@ def time_libreoffice(soffice: str, book: Path, work: Path, repeats: int
     A first, untimed conversion creates the private profile (LibreOffice's first start is
     slower); then the formula workbook and the values-only copy are converted alternately.
     """
-    profile = _profile(work / "profile")
+    profile = recalculating_profile(work / "profile")
     out = work / "out"
     _convert(soffice, profile, book, out)  # warm-up: profile creation, font cache
     computed = out / f"{book.stem}.xlsx"

@@ -9,10 +9,8 @@ LibreOffice is installed) by LibreOffice itself.
 from __future__ import annotations
 
 import io
-import os
 import re
 import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -21,8 +19,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from libreoffice_helpers import soffice_or_skip
 from workbook_helpers import edit_part, filled_workbook, sheet_part
 from xl_league.errors import WorkbookError
+from xl_league.libreoffice import convert
 from xl_league.workbook_io import cached_values as cv
 from xl_league.workbook_io import read_inputs, recalc_workbook, save_atomic
 from xl_league.workbook_io.cached_values import (SHEETS_READ, CachedValue, read_cached_values,
@@ -326,23 +326,12 @@ def test_a_doctype_is_refused(tmp_path):
 
 # --------------------------------------------------------------------------- LibreOffice
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-
-
 @pytest.mark.libreoffice
 def test_a_workbook_calculated_by_libreoffice_survives_two_recalcs(tmp_path):
-    if SOFFICE is None:
-        if os.environ.get("XL_LEAGUE_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("LibreOffice (soffice) is required (XL_LEAGUE_REQUIRE_LIBREOFFICE=1) "
-                        "but is not installed")
-        pytest.skip("LibreOffice (soffice) is not installed")
+    soffice = soffice_or_skip("a workbook calculated by LibreOffice")
     book = type_formulas(filled_workbook(tmp_path, settings={"bootstrap_replicates": 0}))
-    done = subprocess.run(
-        [SOFFICE, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless",
-         "--convert-to", "xlsx", "--outdir", str(tmp_path / "lo"), str(book)],
-        capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr
-    calculated = tmp_path / "lo" / "book.xlsx"
+    (calculated,) = convert([book], "xlsx", tmp_path / "lo", profile=tmp_path / "profile",
+                            soffice=soffice, timeout=180)
     values = read_cached_values(calculated, [A])[A]
     assert {ref: (values[ref].text, values[ref].type) for ref in ("L3", "E3", "B2", "Z2")} == {
         "L3": ("74", "n"), "E3": ("1", "b"), "B2": ("Northshire Hospitals 1", "str"),

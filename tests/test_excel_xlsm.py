@@ -4,19 +4,18 @@ built by code (python -m xl_league.excel.build), and committed as the builder ma
 from __future__ import annotations
 
 import io
-import os
 import re
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from libreoffice_helpers import soffice_or_skip
 from xl_league.demo import national_demo_dataset
 from xl_league.excel import build
 from xl_league.excel.reference import FORMULAS, MACROS
+from xl_league.libreoffice import convert
 from xl_league.workbook_io import build_template, fill_inputs, read_inputs, recalc_workbook
 from xl_league.workbook_io.layout import TEMPLATE_SHEETS
 
@@ -140,23 +139,11 @@ def test_build_refuses_a_name_that_is_not_xlsm(tmp_path):
 
 # --- a real spreadsheet application reads the VBA project -----------------------------------
 
-def _soffice() -> str | None:
-    found = shutil.which("soffice")
-    if found is None and os.environ.get("XL_LEAGUE_REQUIRE_LIBREOFFICE") == "1":
-        pytest.fail("LibreOffice (soffice) is required here (XL_LEAGUE_REQUIRE_LIBREOFFICE=1)")
-    return found
-
-
 @pytest.mark.libreoffice
 def test_libreoffice_opens_it_and_finds_the_xlwings_vba(tmp_path):
-    soffice = _soffice()
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed; CI installs it")
-    profile = (tmp_path / "profile").as_uri()
-    subprocess.run([soffice, f"-env:UserInstallation={profile}", "--headless", "--convert-to",
-                    "ods", "--outdir", str(tmp_path), str(COMMITTED)],
-                   check=True, capture_output=True, timeout=120)
-    ods = tmp_path / "league_tables.ods"
+    soffice = soffice_or_skip("reading the workbook's VBA in a real spreadsheet application")
+    (ods,) = convert([COMMITTED], "ods", tmp_path, profile=tmp_path / "profile",
+                     soffice=soffice, timeout=120)
     with zipfile.ZipFile(ods) as z:
         names = z.namelist()
         module1 = z.read("Basic/VBAProject/Module1.xml").decode()

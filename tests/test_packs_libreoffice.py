@@ -16,67 +16,41 @@ missing LibreOffice fails.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from libreoffice_helpers import soffice_or_skip
 from test_packs import (Scenario, engine_whatif, expected_whatif, named, same, scenarios,
                         synthetic_results)
+from xl_league.libreoffice import convert as lo_convert
+from xl_league.libreoffice import recalculating_profile
 from xl_league.packs import SHEET_WHATIF, write_packs
 
 pytestmark = pytest.mark.libreoffice
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-REQUIRED = os.environ.get("XL_LEAGUE_REQUIRE_LIBREOFFICE") == "1"
 OUTPUT_NAMES = {"average": "WhatIfAverage", "scored": "WhatIfMetricsScored",
                 "unadjusted": "WhatIfUnadjusted", "override": "WhatIfOverride",
                 "segment": "WhatIfSegment", "final": "WhatIfFinal",
                 "position": "WhatIfPosition", "distance": "WhatIfDistance"}
-RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
-<oor:items xmlns:oor="http://openoffice.org/2001/registry"
- xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse"><value>0</value></prop></item>
-</oor:items>
-"""
 
 
 @pytest.fixture(scope="module")
 def soffice() -> str:
-    if SOFFICE is None:
-        message = "LibreOffice (soffice) is not installed: the packs' formulas cannot be proven"
-        if REQUIRED:
-            pytest.fail(message + " and XL_LEAGUE_REQUIRE_LIBREOFFICE=1 requires it")
-        pytest.skip(message)
-    return SOFFICE
+    return soffice_or_skip("the packs' formulas proof")
 
 
 @pytest.fixture(scope="module")
 def profile(tmp_path_factory) -> Path:
     """A private LibreOffice profile that recalculates every formula on load."""
-    root = tmp_path_factory.mktemp("lo-profile")
-    (root / "user").mkdir()
-    (root / "user" / "registrymodifications.xcu").write_text(RECALC_ALWAYS, encoding="utf-8")
-    return root
+    return recalculating_profile(tmp_path_factory.mktemp("lo-profile"))
 
 
 def convert(soffice: str, profile: Path, files: list[Path], fmt: str, outdir: Path) -> list[Path]:
-    """One soffice call converting every file; returns the outputs (asserted to exist)."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-         "--convert-to", fmt, "--outdir", str(outdir), *map(str, files)],
-        capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    outputs = [outdir / f"{f.stem}.{fmt}" for f in files]
-    missing = [p.name for p in outputs if not p.exists()]
-    assert not missing, f"LibreOffice did not convert {missing}: {proc.stdout} {proc.stderr}"
-    return outputs
+    """One soffice call converting every file; returns the outputs."""
+    return lo_convert(files, fmt, outdir, profile=profile, soffice=soffice)
 
 
 def apply_scenario(pack: Path, sc: Scenario, target: Path) -> Path:

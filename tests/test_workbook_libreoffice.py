@@ -7,38 +7,25 @@ Skipped locally when ``soffice`` is missing; fails instead when XL_LEAGUE_REQUIR
 from __future__ import annotations
 
 import csv
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from libreoffice_helpers import soffice_or_skip
 from workbook_helpers import filled_workbook
+from xl_league.libreoffice import convert as lo_convert
 from xl_league.workbook_io import recalc_workbook
 from xl_league.workbook_io.layout import TEMPLATE_SHEETS
 
 pytestmark = pytest.mark.libreoffice
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-
-
 @pytest.fixture(scope="module")
 def soffice() -> str:
-    if SOFFICE is None:
-        if os.environ.get("XL_LEAGUE_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("LibreOffice (soffice) is required (XL_LEAGUE_REQUIRE_LIBREOFFICE=1) "
-                        "but is not installed")
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return SOFFICE
+    return soffice_or_skip("the recalculated workbook's rendering")
 
 
 def convert(soffice: str, book: Path, to: str, outdir: Path, profile: Path) -> None:
-    done = subprocess.run(
-        [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
-         to, "--outdir", str(outdir), str(book)],
-        capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr
+    lo_convert([book], to, outdir, profile=profile, soffice=soffice, timeout=180)
 
 
 def test_the_recalculated_workbook_renders_in_libreoffice(soffice, tmp_path):
