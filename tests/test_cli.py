@@ -46,19 +46,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from openpyxl import load_workbook
 
 import nhse_data
+from cli_helpers import run
 from xl_league import __version__, compute_league_tables, load_catalogue, load_methodology
-from xl_league.cli import main
 from xl_league.workbook_io import INPUT_SHEETS, TEMPLATE_SHEETS, template_bytes
 from xl_league.workbook_io.template import build_template
 from xl_league.workbook_io.writer import fill_inputs, save_atomic
-
-#: Rich decides colour and width from these; the tests want plain 120-column text.
-PLAIN_ENV = {"FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None,
-             "COLUMNS": None, "LINES": None, "NO_COLOR": "1"}
 
 HEADER = ("type,position,code,name,average_score,metrics_scored,unadjusted_segment,in_deficit,"
           "segment,final_segment,score_low,score_high,rank_low,rank_high")
@@ -85,18 +81,6 @@ SEGMENTS = {"RX1": 1, "RX3": 2, "RX2": 3, "RX4": 3, "RX5": 3, "RX6": 4, "RX7": N
 NHSE_CUTS = {"Q1 2025/26": "2.05,2.325,2.62", "Q2 2025/26": "2.065,2.345,2.66"}
 #: Q2 trusts whose published position differs by NHS England's rounding of near-ties.
 Q2_ROUNDING_CASES = {"RYV", "RRE", "RV3", "RY2"}
-
-
-def run(*args, cwd: Path | None = None) -> Result:
-    """Invoke ``xl-league ARGS``; an exception other than SystemExit fails the test."""
-    runner = CliRunner(env=PLAIN_ENV)
-    with pytest.MonkeyPatch.context() as mp:
-        if cwd is not None:
-            mp.chdir(cwd)
-        result = runner.invoke(main, [str(a) for a in args], prog_name="xl-league",
-                               catch_exceptions=False)
-    assert "Traceback" not in result.output
-    return result
 
 
 def small_book(path: Path) -> Path:

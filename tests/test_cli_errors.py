@@ -14,14 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from openpyxl import load_workbook
 
+from cli_helpers import run
 from workbook_helpers import CODES, filled_workbook
-from xl_league.cli import main
 
-PLAIN_ENV = {"FORCE_COLOR": None, "TTY_COMPATIBLE": None, "TTY_INTERACTIVE": None,
-             "COLUMNS": None, "LINES": None, "NO_COLOR": "1"}
 OLE2_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # every Excel 97-2003 .xls starts so
 
 #: A two-quarter file in NHS England's trust-data layout (long format, one row per trust ×
@@ -33,14 +31,6 @@ Q1 2025/26,London,Mental health and community trust,Community,RT2,Umber Communit
 Q2 2025/26,London,Mental health and community trust,Community,RT1,Teal Community NHS Trust,People and workforce,OF0082,4.0
 Q2 2025/26,London,Mental health and community trust,Community,RT2,Umber Community NHS Trust,People and workforce,OF0082,6.0
 """
-
-
-def run(*args) -> Result:
-    """``xl-league ARGS`` in-process; an exception other than SystemExit fails the test."""
-    result = CliRunner(env=PLAIN_ENV).invoke(main, [str(a) for a in args], prog_name="xl-league",
-                                            catch_exceptions=False)
-    assert "Traceback" not in result.output
-    return result
 
 
 def fails_with(result: Result, message: str) -> None:
