@@ -28,7 +28,7 @@ from xl_league.workbook_io.layout import (ABOUT_SHEET, INPUT_SHEETS, LAST_RECALC
                                           OUTPUT_SHEETS, SETTINGS_SHEET)
 from xl_league.workbook_io.recalc import WorkbookProblems
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _column(ws, heading: str) -> int:

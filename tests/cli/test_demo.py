@@ -12,9 +12,8 @@ import pytest
 
 from xl_league import compute_league_tables, load_catalogue, load_methodology
 from xl_league.demo import DEMO_QUARTER, DemoDataset, national_demo_dataset
+from nhse_data import MH_CSV as NHSE_FILE
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-NHSE_FILE = DATA / "nhse-nof-mental-health-community-trust-data-q1-q2-2025-26.csv"
 
 # NHS England's published acute peer medians and quartiles (Q3 2025/26), copied from
 # nof-methodology.md "Typical values": the demo must look like these.

@@ -19,7 +19,7 @@ from xl_league.libreoffice import convert
 from xl_league.workbook_io import build_template, fill_inputs, read_inputs, recalc_workbook
 from xl_league.workbook_io.layout import TEMPLATE_SHEETS
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "workbook" / "league_tables.xlsm"
 MACRO_CONTENT_TYPE = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
 VBA_CONTENT_TYPE = "application/vnd.ms-office.vbaProject"

@@ -32,6 +32,8 @@ from xl_league.analysis.commands import (COMMANDS, compare_command, explain_comm
                                          what_it_takes_command, whatif_command)
 from xl_league.analysis.render import compare_csv, neutralise
 from xl_league.workbook_io import INPUT_SHEETS, build_template, fill_inputs, save_atomic
+from nhse_data import MH_CSV
+from nhse_data import SKIP_REASON as NO_DATA
 
 CODES = ["A1", "A2", "A3", "A4", "A5"]
 
@@ -256,9 +258,6 @@ def test_commands_are_click_commands_with_help():
 
 # --- real data -------------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-MH_CSV = DATA / "nhse-nof-mental-health-community-trust-data-q1-q2-2025-26.csv"
-NO_DATA = f"NHS England's published trust data is not at {MH_CSV} (../shared/data, never copied)"
 
 
 @pytest.mark.nhse_data

@@ -23,6 +23,8 @@ import pytest
 from xl_league import InputError, load_catalogue, load_methodology
 from xl_league.analysis import WHAT_IT_TAKES_COLUMNS, what_it_takes, whatif
 from xl_league.engine.catalogue import CATALOGUE_COLUMNS, catalogue_from_rows
+from nhse_data import MH_CSV
+from nhse_data import SKIP_REASON as NO_DATA
 
 CUTS = (2.0, 2.6, 3.3)
 
@@ -316,9 +318,6 @@ def test_bad_target_or_unscored_organisation():
 
 # --- real data -------------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-MH_CSV = DATA / "nhse-nof-mental-health-community-trust-data-q1-q2-2025-26.csv"
-NO_DATA = f"NHS England's published trust data is not at {MH_CSV} (../shared/data, never copied)"
 
 
 @pytest.mark.nhse_data

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "benchmarks" / "run.py"
 SECONDS = ["engine_national_s", "engine_10x_s", "engine_100x_s", "bootstrap_10k_s",
            "recalc_s", "recalc_floor_s", "udf_league_table_s", "packs_total_s",

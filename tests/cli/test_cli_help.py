@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from xl_league.cli import main
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 README = REPO / "README.md"
 PRODUCT = REPO.parent / "shared" / "product.md"
 

@@ -13,8 +13,8 @@ from xl_league.engine.league import league_positions
 from xl_league.nhse import (LEAGUE_TABLE_COLUMNS, TRUST_DATA_COLUMNS, read_nhse_league_table,
                             read_nhse_trust_data)
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-NHSE_FILE = DATA / "nhse-nof-mental-health-community-trust-data-q1-q2-2025-26.csv"
+from nhse_data import MH_CSV as NHSE_FILE
+
 # fixed national cut-points inside the gaps the published unadjusted segments leave
 CUTS = {"Q1 2025/26": (2.05, 2.325, 2.62), "Q2 2025/26": (2.065, 2.345, 2.66)}
 # NHS England averages unrounded metric scores, the file holds them to 2 dp: these trusts'

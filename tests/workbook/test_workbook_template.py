@@ -17,7 +17,7 @@ from xl_league.workbook_io.layout import (INPUT_SHEETS, LEAGUE_SHEETS, LEAGUE_TA
                                           TEMPLATE_SHEETS, input_metric_columns)
 from xl_league.workbook_io.template import main
 
-COMMITTED = Path(__file__).resolve().parents[1] / "templates" / TEMPLATE_FILENAME
+COMMITTED = Path(__file__).resolve().parents[2] / "templates" / TEMPLATE_FILENAME
 REBUILD = "run python -m xl_league.workbook_io.template to rebuild"
 
 

@@ -21,6 +21,8 @@ import pytest
 from xl_league import InputError, compute_league_tables, load_methodology
 from xl_league.analysis import explain
 from xl_league.analysis.explain import EXPLAIN_DOMAIN_COLUMNS, EXPLAIN_METRIC_COLUMNS
+from nhse_data import MH_CSV
+from nhse_data import SKIP_REASON as NO_DATA
 
 CUTS = (2.0, 2.6, 3.3)
 
@@ -146,9 +148,6 @@ def test_unknown_organisation():
 
 # --- real data -------------------------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-MH_CSV = DATA / "nhse-nof-mental-health-community-trust-data-q1-q2-2025-26.csv"
-NO_DATA = f"NHS England's published trust data is not at {MH_CSV} (../shared/data, never copied)"
 
 
 @pytest.mark.nhse_data

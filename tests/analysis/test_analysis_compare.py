@@ -15,6 +15,8 @@ import pytest
 
 from xl_league import compute_league_tables, load_methodology
 from xl_league.analysis import CAUSES, COMPARE_COLUMNS, compare
+from nhse_data import MH_CSV
+from nhse_data import SKIP_REASON as NO_DATA
 
 CUTS = (2.0, 2.6, 3.3)
 
@@ -124,9 +126,6 @@ def test_a_trust_without_a_segment_is_not_segmented():
 
 # --- real data: Q1 → Q2 2025/26 ---------------------------------------------------------------
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-MH_CSV = DATA / "nhse-nof-mental-health-community-trust-data-q1-q2-2025-26.csv"
-NO_DATA = f"NHS England's published trust data is not at {MH_CSV} (../shared/data, never copied)"
 QUARTER_CUTS = {"Q1 2025/26": (2.05, 2.325, 2.62), "Q2 2025/26": (2.065, 2.345, 2.66)}
 
 
