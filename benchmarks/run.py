@@ -50,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from datasets import likely_range_arguments, scaled_dataset, udf_range  # noqa: E402
 from native_formulas import (build_native_workbook, find_soffice, matches_engine,  # noqa: E402
                              time_libreoffice)
-from timing import Timing, time_median, time_once, time_pair  # noqa: E402
+from timing import time_median, time_pair  # noqa: E402
 
 REQUIRED_KEYS = ("engine_national_s", "engine_10x_s", "engine_100x_s", "bootstrap_10k_s",
                  "recalc_s", "recalc_floor_s", "recalc_vs_floor_ratio", "libreoffice_recalc_s",
@@ -191,6 +191,7 @@ def bench_recalc(out: dict, repeats: int, work: Path, quick: bool) -> None:
     from openpyxl import load_workbook
 
     from xl_league.jobs import make_demo
+    from xl_league.run import RunSettings
     from xl_league.workbook_io.recalc import recalc_workbook
 
     _log("recalc: building the demo workbook")
@@ -213,7 +214,7 @@ def bench_recalc(out: dict, repeats: int, work: Path, quick: bool) -> None:
     out["recalc_vs_floor_ratio"] = t.ratio
     out["recalc_workbook_bytes"] = demo.stat().st_size
     _log("recalc: likely ranges off (--replicates 0) beside openpyxl load + save")
-    t = time_pair(lambda: recalc_workbook(target, replicates=0), floor, repeats, setup=copy)
+    t = time_pair(lambda: recalc_workbook(target, None, RunSettings(replicates=0)), floor, repeats, setup=copy)
     out["recalc_no_ranges_s"] = t.seconds
     out["recalc_no_ranges_floor_s"] = t.baseline
     out["recalc_no_ranges_vs_floor_ratio"] = t.ratio

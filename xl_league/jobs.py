@@ -11,15 +11,14 @@ from pathlib import Path
 
 from .demo import national_demo_dataset
 from .engine import LeagueTables
-from .errors import WorkbookError, XlLeagueError
+from .errors import WorkbookError
 from .nhse import NhseImport, read_nhse_trust_data
-from .workbook_io.reader import BookInputs, read_inputs
-from .workbook_io.recalc import (engine_error_line, recorded_overrides, run_engine,
-                                 settings_used, with_recorded_overrides)
+from .run import WorkbookProblems, open_run
+from .workbook_io.files import save_atomic
 from .workbook_io.template import build_template
-from .workbook_io.writer import fill_inputs, save_atomic, write_results
+from .workbook_io.writer import fill_inputs, write_results
 
-__all__ = ["DEMO_FILENAME", "make_demo", "import_nhse", "ImportResult", "workbook_results"]
+__all__ = ["DEMO_FILENAME", "make_demo", "import_nhse", "ImportResult"]
 
 DEMO_FILENAME = "nof-league-tables-demo.xlsx"
 
@@ -29,18 +28,15 @@ def make_demo(out_dir: str | Path, seed: int = 2025) -> tuple[Path, LeagueTables
     data = national_demo_dataset(seed)
     wb = build_template()
     fill_inputs(wb, data.organisations, data.values, quarter=data.quarter)
-    inputs = read_inputs(wb)
-    if inputs.problems:  # the bundled data is clean; this guards the template and the reader
-        raise WorkbookError("\n".join(inputs.problem_lines()))
-    results = run_engine(inputs)
-    write_results(wb, results, settings_used(results, data.quarter))
+    run = open_run(wb, recorded=False)  # the bundled data is clean: this guards the reader
+    write_results(wb, run.results, run.about_rows())
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise WorkbookError(f"cannot create the folder {out}: {exc.strerror}") from None
     path = save_atomic(wb, out / DEMO_FILENAME)
-    return path, results
+    return path, run.results
 
 
 @dataclass(frozen=True)
@@ -74,38 +70,15 @@ def import_nhse(csvs: Sequence[str | Path], out: str | Path, *, quarter: str | N
     wb = build_template(meth, imported.catalogue)
     fill_inputs(wb, imported.organisations, imported.values, quarter=imported.quarter,
                 catalogue=imported.catalogue)
-    inputs = read_inputs(wb)
     results, problem = None, None
-    if inputs.problems:
-        problem = "\n".join(inputs.problem_lines())
+    try:
+        run = open_run(wb, recorded=False)
+    except WorkbookProblems as exc:
+        problem = "\n".join(str(p) for p in exc.problems)
+    except WorkbookError as exc:
+        problem = str(exc)
     else:
-        try:
-            results = run_engine(inputs)
-        except XlLeagueError as exc:
-            problem = engine_error_line(exc, inputs) or str(exc)
-    if results is not None:
-        write_results(wb, results, settings_used(results, imported.quarter))
+        results = run.results
+        write_results(wb, results, run.about_rows())
     path = save_atomic(wb, target)
     return ImportResult(path, imported, results, problem)
-
-
-def workbook_results(book: str | Path, *, cut_points: Sequence[float] | None = None,
-                     replicates: int | None = None, seed: int | None = None
-                     ) -> tuple[BookInputs, LeagueTables]:
-    """Read a workbook's inputs and compute its results (nothing is written).
-
-    Overrides not given here are those of the workbook's last ``recalc`` (recorded on its
-    About sheet), so ``table`` and ``packs`` show what ``recalc --cutoffs ...`` wrote.
-    """
-    overrides = with_recorded_overrides(recorded_overrides(book), cut_points=cut_points,
-                                        replicates=replicates, seed=seed)
-    inputs = read_inputs(book)
-    if inputs.problems:
-        lines = inputs.problem_lines()
-        raise WorkbookError("\n".join(lines + [f"{book}: {len(lines)} problem(s) to correct "
-                                                "first (xl-league check lists them)"]))
-    try:
-        return inputs, run_engine(inputs, **overrides)  # type: ignore[arg-type]
-    except XlLeagueError as exc:
-        raise WorkbookError(engine_error_line(exc, inputs) or str(exc)) from None
-

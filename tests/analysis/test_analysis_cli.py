@@ -28,8 +28,8 @@ from openpyxl import load_workbook
 
 from xl_league import compute_league_tables, load_methodology
 from xl_league.analysis import compare
-from xl_league.analysis.commands import (COMMANDS, compare_command, explain_command,
-                                         what_it_takes_command, whatif_command)
+from xl_league.cli.analysis_commands import (COMMANDS, compare_command, explain_command,
+                                             what_it_takes_command, whatif_command)
 from xl_league.analysis.render import compare_csv, neutralise
 from xl_league.workbook_io import INPUT_SHEETS, build_template, fill_inputs, save_atomic
 from nhse_data import MH_CSV

@@ -8,7 +8,6 @@ the score typed, and fixed cut-points 2.0 / 2.6 / 3.3 (1.5 â†’ segment 1, 2.2 â†
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pandas as pd
 import pytest

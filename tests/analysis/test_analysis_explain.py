@@ -12,7 +12,6 @@ Same five acute trusts as the what-if tests (fixed cut-points 2.0 / 2.6 / 3.3):
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -14,7 +14,6 @@ Ranked score = 1 + 3·b/4, b = peers strictly better. Positions: A1 1, A4 2, A2 
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -264,9 +264,10 @@ def test_check_names_a_bad_setting(book):
     wb.save(book)
     result = run("check", book)
     assert result.exit_code == 1
-    assert result.stdout == (f"'Settings'!B{row + 1}: the cut-point rule is fixed but "
-                             "cut_point_1 is blank: type all three cut-points, e.g. 2.05, 2.33 "
-                             "and 2.62\n")
+    assert result.stdout.splitlines()[0] == (f"'Settings'!B{row + 1}: the cut-point rule is "
+                                             "fixed but cut_point_1 is blank: type all three "
+                                             "cut-points, e.g. 2.05, 2.33 and 2.62")
+    assert all(line.startswith("warning: ") for line in result.stdout.splitlines()[1:])
 
 
 def test_packs_for_an_unknown_organisation(book, tmp_path):

@@ -22,11 +22,11 @@ from xl_league.demo import national_demo_dataset
 from xl_league.excel import book_adapter, macros, whatif
 from xl_league.excel.openpyxl_book import OpenpyxlBook, OpenpyxlRange
 from xl_league.excel.reference import FORMULAS, MACROS
-from xl_league.workbook_io import (build_template, check_workbook, fill_inputs,
-                                   recalc_workbook, save_atomic)
+from xl_league.run import RunSettings, WorkbookProblems
+from xl_league.run import check_book
+from xl_league.workbook_io import build_template, fill_inputs, recalc_workbook, save_atomic
 from xl_league.workbook_io.layout import (ABOUT_SHEET, INPUT_SHEETS, LAST_RECALCULATED_KEY,
                                           OUTPUT_SHEETS, SETTINGS_SHEET)
-from xl_league.workbook_io.recalc import WorkbookProblems
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -126,7 +126,7 @@ def test_recalculate_overrides_like_the_command_line(demo_book, tmp_path):
     book = OpenpyxlBook.open(demo_book)
     report = macros.recalculate(book, cut_points=(2.1, 2.4, 2.7), replicates=0)
     out = tmp_path / "cli.xlsx"
-    recalc_workbook(demo_book, out, cut_points=(2.1, 2.4, 2.7), replicates=0)
+    recalc_workbook(demo_book, out, RunSettings((2.1, 2.4, 2.7), 0))
     book.save(tmp_path / "macro.xlsx")   # both through a file: floats written the same way
     want, got = openpyxl.load_workbook(out), openpyxl.load_workbook(tmp_path / "macro.xlsx")
     for name in (*OUTPUT_SHEETS, ABOUT_SHEET):
@@ -153,7 +153,7 @@ def test_bad_cells_are_listed_on_a_problems_sheet_and_nothing_is_written(demo_bo
     before = {n: sheet_grid(book.wb, n) for n in book.wb.sheetnames}
     report = macros.recalculate(book)
     assert not report.ok
-    assert list(report.problems) == check_workbook(path)          # the CLI's very lines
+    assert list(report.problems) == list(check_book(path).problems)          # the CLI's very lines
     assert len(report.problems) == 2 and report.problems[0].startswith("'Non-acute inputs'!")
     assert report.summary == "the recalculation: 2 problems, see the Problems sheet"
     shown = book.sheets[macros.PROBLEMS_SHEET].used_range.options(ndim=2).value
@@ -185,7 +185,7 @@ def test_an_engine_objection_is_shown_named_by_cell(tmp_path):
     save_atomic(wb, path)
     report = macros.recalculate(OpenpyxlBook.open(path))
     assert not report.ok
-    assert list(report.problems) == check_workbook(path)
+    assert list(report.problems) == list(check_book(path).problems)
     assert "quartile cut-points need at least 4" in report.problems[0]
 
 

@@ -16,6 +16,7 @@ from xl_league.demo import national_demo_dataset
 from xl_league.excel import build
 from xl_league.excel.reference import FORMULAS, MACROS
 from xl_league.libreoffice import convert
+from xl_league.run import RunSettings
 from xl_league.workbook_io import build_template, fill_inputs, read_inputs, recalc_workbook
 from xl_league.workbook_io.layout import TEMPLATE_SHEETS
 
@@ -123,7 +124,7 @@ def test_the_workbook_reads_and_recalculates_with_its_vba_kept(tmp_path):
     path = tmp_path / "league_tables.xlsm"
     wb.save(path)
     out = tmp_path / "out.xlsm"
-    recalc_workbook(path, out, replicates=0)
+    recalc_workbook(path, out, RunSettings(replicates=0))
     data = out.read_bytes()
     assert part(data, "xl/vbaProject.bin") == part(COMMITTED.read_bytes(), "xl/vbaProject.bin")
     assert MACRO_CONTENT_TYPE in part(data, "[Content_Types].xml").decode()

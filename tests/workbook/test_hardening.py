@@ -31,7 +31,7 @@ from openpyxl import load_workbook
 
 from cli_helpers import run as run_cli
 from workbook_helpers import CODES, edit_part, filled_workbook, sample_organisations, sheet_part
-from xl_league.jobs import workbook_results
+from xl_league.run import open_run
 from xl_league.packs import write_packs
 from xl_league.workbook_io import safety
 from xl_league.workbook_io.layout import LEAGUE_SHEETS, METRIC_SCORES_SHEET
@@ -369,7 +369,7 @@ def test_an_import_types_names_as_text(tmp_path):
 
 
 def test_packs_write_names_as_text(injected, tmp_path):
-    _, results = workbook_results(injected)
+    results = open_run(injected).results
     paths = write_packs(results, tmp_path / "packs")
     assert len(paths) == len(CODES)
     for path in paths:

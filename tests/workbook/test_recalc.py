@@ -19,9 +19,10 @@ from PIL import Image as PILImage
 from workbook_helpers import (cache_formula_value, input_fingerprint,
                               sample_organisations, sample_values, set_cells)
 from xl_league.errors import InputError, WorkbookError
-from xl_league.workbook_io import (WorkbookProblems, build_template, fill_inputs, read_inputs,
-                                   read_results, recalc_workbook)
-from xl_league.workbook_io.recalc import engine_error_line
+from xl_league.run import RunSettings, WorkbookProblems, engine_error_line
+from xl_league.run_settings import SettingError
+from xl_league.workbook_io import (build_template, fill_inputs, read_inputs, read_results,
+                                   recalc_workbook)
 
 
 
@@ -98,7 +99,7 @@ def test_about_shows_the_settings_used(book):
 
 
 def test_command_line_overrides_apply_to_this_run_only(book):
-    result = recalc_workbook(book, cut_points=(2.0, 2.5, 3.0), replicates=0, seed=9)
+    result = recalc_workbook(book, None, RunSettings((2.0, 2.5, 3.0), 0, 9))
     meth = result.results.methodology
     assert (meth.cut_point_rule, meth.fixed_cut_points) == ("fixed", (2.0, 2.5, 3.0))
     assert (meth.bootstrap_replicates, meth.bootstrap_seed) == (0, 9)
@@ -135,7 +136,7 @@ def test_a_macro_workbook_keeps_its_vba(tmp_path):
     wb.vba_archive = zipfile.ZipFile(io.BytesIO(quickstart.read_bytes()), "a")
     path = tmp_path / "book.xlsm"
     wb.save(path)
-    recalc_workbook(path, replicates=0)
+    recalc_workbook(path, None, RunSettings(replicates=0))
     with zipfile.ZipFile(path) as zf:
         assert zf.read("xl/vbaProject.bin") == vba
         assert b"macroEnabled" in zf.read("[Content_Types].xml")
@@ -148,7 +149,7 @@ def test_a_macro_workbook_keeps_its_vba(tmp_path):
 def test_input_formulas_are_read_and_keep_their_values(book):
     set_cells(book, {("Acute inputs", "L3"): "=70+4"})
     cache_formula_value(book, "Acute inputs", "L3", "74")
-    result = recalc_workbook(book, replicates=0)
+    result = recalc_workbook(book, None, RunSettings(replicates=0))
     assert result.results.metric_values.loc["RA2", "OF0013"] == 74.0
     assert not any("formula" in w for w in result.warnings)
     assert read_inputs(book).values.loc["RA2", "OF0013"] == 74.0   # the next read still works
@@ -184,10 +185,10 @@ def test_an_engine_objection_writes_nothing(book):
 
 def test_bad_cut_point_overrides_write_nothing(book):
     before = book.read_bytes()
-    with pytest.raises(WorkbookError) as err:
-        recalc_workbook(book, cut_points=(2.6, 2.3, 2.9))
-    assert str(err.value) == ("fixed cut-points [2.6, 2.3, 2.9] must be three increasing "
-                              "numbers, e.g. 2.05,2.33,2.62")
+    with pytest.raises(SettingError) as err:
+        recalc_workbook(book, None, RunSettings((2.6, 2.3, 2.9)))
+    assert str(err.value) == ("(2.6, 2.3, 2.9): give three increasing numbers, e.g. "
+                              "2.05,2.33,2.62")
     assert book.read_bytes() == before
 
 

@@ -19,7 +19,8 @@ from workbook_helpers import (CODES, cache_formula_value, edit_part,
                               sample_organisations, sample_values, set_cells)
 from xl_league import load_catalogue
 from xl_league.errors import CellError, WorkbookError
-from xl_league.workbook_io import build_template, check_workbook, read_inputs, save_atomic
+from xl_league.run import check_book
+from xl_league.workbook_io import build_template, read_inputs, save_atomic
 from xl_league.workbook_io import cells as cells_module
 from xl_league.workbook_io import safety
 
@@ -52,7 +53,7 @@ def test_clean_workbook_reads_back_what_was_typed(book):
     assert inputs.catalogue == load_catalogue()
     assert inputs.cell_of[("RA3", "OF0013")] == "'Acute inputs'!L4"
     assert inputs.cell_of[("RA1", "code")] == "'Acute inputs'!A2"
-    assert check_workbook(book) == []
+    assert list(check_book(book).problems) == []
 
 
 def test_blank_metric_columns_are_dropped_and_listed(book):
@@ -72,12 +73,43 @@ def test_missing_markers_read_as_blank(book, marker):
 
 
 @pytest.mark.parametrize("typed, expected", [("62.5", 62.5), ("62.5%", 62.5), (" 71 ", 71.0),
-                                             ("1,234", 1234.0), ("62.5 %", 62.5)])
+                                             ("1,0", 10.0), ("62.5 %", 62.5)])
 def test_numbers_stored_as_text_are_numbers(book, typed, expected):
     set_cells(book, {(A, "L3"): typed})
     inputs = read_inputs(book)
     assert inputs.problems == ()
     assert inputs.values.loc["RA2", "OF0013"] == expected
+    # never silently: the cell is named in a warning
+    assert any("typed as text" in w and "'Acute inputs'!L3" in w for w in inputs.warnings)
+
+
+def test_a_value_outside_its_plausible_range_is_a_problem_named_by_cell(book):
+    set_cells(book, {(A, "L3"): 1e308, (A, "L4"): "1,234", (A, "L5"): -5})
+    problems = [str(p) for p in read_inputs(book).problems]
+    assert problems == [
+        f"'Acute inputs'!L{r}: {shown} for OF0013 (Percentage of A&E attendances seen within 4 "
+        "hours) is outside its plausible range (0 to 100): check the value and its units (the "
+        "Metrics sheet's plausible column sets the range)"
+        for r, shown in ((3, "1e+308"), (4, "1234"), (5, "-5"))]
+
+
+def test_a_merged_heading_hiding_a_metric_column_is_a_problem(book):
+    wb = load_workbook(book)
+    ws = wb[A]
+    ws.merge_cells("K1:L1")   # L1 held OF0013: its heading is hidden, its values would be lost
+    wb.save(book)
+    problems = [str(p) for p in read_inputs(book).problems]
+    assert problems[0].startswith("'Acute inputs'!L1: the heading row is merged across K1:L1")
+
+
+def test_hidden_rows_and_merged_cells_are_warned_about(book):
+    wb = load_workbook(book)
+    wb[A].row_dimensions[3].hidden = True
+    wb[A].merge_cells("B4:C4")
+    wb.save(book)
+    warnings = read_inputs(book).warnings
+    assert any("'Acute inputs' has hidden rows (3)" in w for w in warnings)
+    assert any("'Acute inputs' has merged cells (B4:C4)" in w for w in warnings)
 
 
 def test_a_cell_formatted_as_a_percentage_reads_as_it_shows(book):
@@ -335,14 +367,14 @@ def test_a_bad_catalogue_row_names_its_row(book):
 
 def test_a_blank_template_has_no_organisations(tmp_path):
     path = save_atomic(build_template(), tmp_path / "blank.xlsx")
-    assert check_workbook(path) == [
+    assert list(check_book(path).problems) == [
         "the input sheets have no organisations: type (or paste) one row per organisation into "
         "its type's input sheet, code first"]
 
 
 def test_check_runs_the_engine_and_names_what_only_it_sees(book):
     set_cells(book, {("Settings", "B9"): 10})   # more metrics than anyone has
-    assert check_workbook(book) == ["no organisation has any metric score: fill in metric "
+    assert list(check_book(book).problems) == ["no organisation has any metric score: fill in metric "
                                     "values"]
 
 
@@ -386,7 +418,7 @@ def test_files_that_are_not_workbooks(tmp_path, name, content, message):
     with pytest.raises(WorkbookError) as err:
         read_inputs(p)
     assert str(err.value) == message.format(p=p)
-    assert check_workbook(p) == [message.format(p=p)]
+    assert list(check_book(p).problems) == [message.format(p=p)]
 
 
 @pytest.mark.parametrize("parts, kind", [

@@ -19,7 +19,7 @@ from xl_league.errors import InputError, WorkbookError
 from xl_league.workbook_io import (build_template, fill_inputs, read_inputs, read_results,
                                    save_atomic, write_results)
 from xl_league.workbook_io.layout import LEAGUE_TABLE_COLUMNS
-from xl_league.workbook_io.writer import write_bytes_atomic
+from xl_league.workbook_io.files import write_bytes_atomic
 
 WHEN = dt.datetime(2025, 11, 3, 9, 30)
 

@@ -7,8 +7,8 @@ Pure functions over :func:`~xl_league.compute_league_tables` (no I/O)::
     compare(old_results, new_results)                         -> DataFrame
     explain(results, org)                                     -> Explanation
 
-Adapters: :mod:`.render` (terminal, text, CSV, JSON), :mod:`.sheets` (workbook sheets) and
-:mod:`.commands` (the ``whatif``, ``compare`` and ``explain`` CLI commands).
+Adapters: :mod:`.render` (terminal, text, CSV, JSON) and :mod:`.sheets` (workbook sheets); the
+commands are in :mod:`xl_league.cli.analysis_commands`.
 """
 
 from .compare import CAUSES, COMPARE_COLUMNS, compare

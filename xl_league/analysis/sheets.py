@@ -2,7 +2,7 @@
 
 Each writer creates its sheet, or replaces a sheet of the same name in place (same position
 in the tab order), and touches nothing else: input sheets, output sheets and the user's own
-sheets are left as they are. Saving is the caller's job (``workbook_io.save_atomic``).
+sheets are left as they are. Saving is the caller's job (``workbook_io.files.save_atomic``).
 
 Sheet names: ``What-if``, ``Compare``, ``Explain <code>`` and ``What it takes <code>``
 (Excel's 31-character limit and forbidden characters respected).

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from importlib import resources
 
 from ..errors import MethodologyError
+from ..vocabulary import YES_WORDS
 
 __all__ = ["Metric", "Catalogue", "load_catalogue", "catalogue_from_rows", "SCORING_METHODS",
-           "DOMAINS", "CATALOGUE_COLUMNS"]
+           "DOMAINS", "CATALOGUE_COLUMNS", "OPTIONAL_COLUMNS"]
 
 SCORING_METHODS = ("ranked", "banded", "combined", "supplied")
 PEER_GROUPS = ("type", "national")
@@ -36,8 +37,13 @@ DOMAINS = (
     "Finance and productivity",
 )
 CATALOGUE_COLUMNS = ("score_id", "value_id", "name", "domain", "direction", "scoring", "rule",
-                     "peer_group", "types", "in_average")
+                     "peer_group", "types", "in_average", "plausible")
+#: Columns a catalogue may leave out (older workbooks' Metrics sheets): their defaults apply.
+OPTIONAL_COLUMNS = ("plausible",)
 _ID = re.compile(r"^[A-Z]{2}\d{4}$")
+_NUMBER = r"(-?\d+(?:\.\d+)?)"
+_RANGE = re.compile(rf"^{_NUMBER}\s+to\s+{_NUMBER}$", re.IGNORECASE)
+_AT_LEAST = re.compile(rf"^{_NUMBER}\s+or\s+more$", re.IGNORECASE)
 _BAND = re.compile(r"^\s*(>=|>|<=|<)\s*(-?\d+(?:\.\d+)?)\s*:\s*([1-4])\s*$")
 
 
@@ -71,6 +77,22 @@ class Metric:
     components: tuple[str, ...] = ()
     matrix: tuple[tuple[float, ...], ...] = ()
     observed: tuple[tuple[bool, ...], ...] = ()
+    #: the raw values that make sense (lowest, highest; None = no bound): "0 to 100" for a
+    #: percentage, "0 or more" for a count or a rate. A value outside is a problem, not a score.
+    plausible: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def plausible_text(self) -> str:
+        low, high = self.plausible
+        if low is None and high is None:
+            return ""
+        if high is None:
+            return f"{low:g} or more"
+        return f"{low if low is not None else float('-inf'):g} to {high:g}"
+
+    def is_plausible(self, value: float) -> bool:
+        low, high = self.plausible
+        return (low is None or value >= low) and (high is None or value <= high)
 
     @property
     def higher_is_better(self) -> bool:
@@ -132,7 +154,7 @@ class Catalogue:
             {"score_id": m.score_id, "value_id": m.value_id or "", "name": m.name,
              "domain": m.domain, "direction": m.direction, "scoring": m.scoring, "rule": m.rule,
              "peer_group": m.peer_group, "types": " ".join(m.types),
-             "in_average": "yes" if m.in_average else "no"}
+             "in_average": "yes" if m.in_average else "no", "plausible": m.plausible_text}
             for m in self.metrics
         ]
 
@@ -185,8 +207,22 @@ def _parse_combined(metric: str, rule: str):
     return components, matrix, observed
 
 
+def _parse_plausible(metric: str, text: str) -> tuple[float | None, float | None]:
+    """``"0 to 100"`` → (0, 100); ``"0 or more"`` → (0, None); blank → no bounds."""
+    if not text:
+        return (None, None)
+    if m := _RANGE.match(text):
+        low, high = float(m.group(1)), float(m.group(2))
+        if low < high:
+            return (low, high)
+    elif m := _AT_LEAST.match(text):
+        return (float(m.group(1)), None)
+    raise MethodologyError(f"metric {metric}: plausible range {text!r} is not like '0 to 100' "
+                           "or '0 or more' (leave it blank for no check)")
+
+
 def _yes(value: str) -> bool:
-    return str(value).strip().lower() in ("yes", "y", "true", "1")
+    return str(value).strip().lower() in YES_WORDS
 
 
 def metric_from_row(row: dict[str, str], known_types: tuple[str, ...]) -> Metric:
@@ -225,7 +261,8 @@ def metric_from_row(row: dict[str, str], known_types: tuple[str, ...]) -> Metric
         extra["components"], extra["matrix"], extra["observed"] = _parse_combined(sid, rule)
     return Metric(score_id=sid, value_id=value_id, name=get("name") or sid,
                   domain=get("domain"), direction=direction, scoring=scoring, peer_group=peer,
-                  types=types, in_average=_yes(get("in_average") or "yes"), rule=rule, **extra)
+                  types=types, in_average=_yes(get("in_average") or "yes"), rule=rule,
+                  plausible=_parse_plausible(sid, get("plausible")), **extra)
 
 
 def catalogue_from_rows(year: str, rows, known_types: tuple[str, ...]) -> Catalogue:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..vocabulary import yes_no
 from ..errors import InputError
 from .catalogue import Catalogue
 from .methodology import Methodology
@@ -24,8 +25,6 @@ TYPE_ALIASES = {
     "ambulance": "ambulance", "ambulance trust": "ambulance", "ambulance trusts": "ambulance",
     "icb": "icb", "integrated care board": "icb", "integrated care boards": "icb",
 }
-_YES = {"yes", "y", "true", "1", "1.0"}
-_NO = {"no", "n", "false", "0", "0.0"}
 
 
 def normalise_type(value: object) -> str | None:
@@ -41,14 +40,7 @@ def parse_flag(value: object) -> bool | None:
         return None
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    text = str(value).strip().lower()
-    if text == "":
-        return None
-    if text in _YES:
-        return True
-    if text in _NO:
-        return False
-    raise ValueError(f"{value!r} is not Yes or No")
+    return yes_no(value)
 
 
 def check_organisations(organisations: pd.DataFrame, meth: Methodology) -> pd.DataFrame:

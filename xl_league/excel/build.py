@@ -30,7 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import WorkbookError
 from ..workbook_io.template import build_template, template_bytes
-from ..workbook_io.writer import write_bytes_atomic
+from ..workbook_io.files import write_bytes_atomic
 from .reference import FORMULAS, MACROS, SETUP_STEPS
 
 __all__ = ["QUICKSTART", "WORKBOOK_NAME", "UDF_MODULE", "CONF_SHEET", "INSTRUCTIONS_SHEET",

@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..engine.inputs import parse_flag
 from ..errors import InputError
-from ..workbook_io.layout import MISSING_MARKERS
+from ..vocabulary import is_missing_text, text_number
 
 __all__ = ["EXCEL_ERRORS", "Vector", "as_grid", "as_vector", "is_blank", "to_number",
            "to_flag", "to_text", "excel_value", "broadcast", "numbers"]
@@ -131,14 +131,12 @@ def to_number(value: Any, where: str) -> float | None:
         if text.upper() in EXCEL_ERRORS:
             raise InputError(f"{where}: the cell holds the Excel error {text.upper()}; fix the "
                              "formula or clear the cell")
-        if text.lower() in MISSING_MARKERS:
+        if is_missing_text(text):
             return None
-        cleaned = text.replace(",", "").replace(" ", "")
-        cleaned = cleaned[:-1] if cleaned.endswith("%") else cleaned
-        try:
-            number = float(cleaned)
-        except ValueError:
-            raise InputError(f"{where}: {_show(value)} is not a number") from None
+        parsed = text_number(text)
+        if parsed is None:
+            raise InputError(f"{where}: {_show(value)} is not a number")
+        number = parsed
     elif isinstance(value, (dt.date, dt.datetime, dt.time)):
         raise InputError(f"{where}: {value} is a date, not a number")
     else:

@@ -26,16 +26,15 @@ from ..engine.pipeline import LeagueTables
 from ..errors import XlLeagueError
 from ..workbook_io.layout import (ABOUT_SHEET, INPUT_SHEETS, METRICS_SHEET, OUTPUT_SHEETS,
                                   SETTINGS_SHEET)
+from ..run import Run, RunSettings, WorkbookProblems, open_run
 from ..workbook_io.reader import BookInputs, read_inputs
-from ..workbook_io.recalc import (engine_error_line, recorded_overrides, run_engine,
-                                  settings_used, with_recorded_overrides)
 from ..workbook_io.writer import write_results
 from .book_adapter import (copy_changes, copy_sheet, has_sheet, quiet_app, sheet_values,
                            to_openpyxl, write_rows)
 from .log import log_exception
 
 __all__ = ["MacroReport", "recalculate", "build_packs", "read_book_inputs", "compute",
-           "recorded_book_overrides", "show_problems", "PROBLEMS_SHEET", "guarded"]
+           "show_problems", "PROBLEMS_SHEET", "guarded"]
 
 #: Where problems are shown: a sheet of its own, created when there is something to show.
 PROBLEMS_SHEET = "Problems"
@@ -92,34 +91,22 @@ def read_book_inputs(book: Any) -> BookInputs:
     return read_inputs(wb)
 
 
-def recorded_book_overrides(book: Any) -> dict[str, Any]:
-    """The overrides (cut-points, replicates, seed) the last recalculation recorded on the
-    About sheet, read by the workbook I/O's own :func:`recorded_overrides`."""
-    if not has_sheet(book, ABOUT_SHEET):
-        return {}
-    return recorded_overrides(to_openpyxl(book, [ABOUT_SHEET]))
+def compute(book: Any, settings: RunSettings | None = None, *, recorded: bool = False) -> Run:
+    """Read the book and run it through the run layer; raises :class:`_Refused` with the
+    problems.
 
-
-def compute(book: Any, *, cut_points: Sequence[float] | None = None,
-            replicates: int | None = None, seed: int | None = None,
-            recorded: bool = False) -> tuple[BookInputs, LeagueTables]:
-    """Read the book and run the engine; raises :class:`_Refused` with the problems.
-
-    ``recorded``: overrides not given take the last recalculation's (About sheet), as
-    ``xl-league table`` and ``xl-league packs`` do, so results match what it wrote.
+    ``recorded``: settings not given take those the last recalculation recorded on the About
+    sheet, as ``xl-league table`` and ``xl-league packs`` do, so results match what it wrote.
     """
-    if recorded:
-        kw = with_recorded_overrides(recorded_book_overrides(book), cut_points=cut_points,
-                                     replicates=replicates, seed=seed)
-        cut_points, replicates, seed = kw["cut_points"], kw["replicates"], kw["seed"]
-    inputs = read_book_inputs(book)
-    if inputs.problems:
-        raise _Refused(inputs.problem_lines())
+    sheets = [*_READ_SHEETS, *([ABOUT_SHEET] if recorded and has_sheet(book, ABOUT_SHEET)
+                               else [])]
+    wb = to_openpyxl(book, sheets, with_formats=INPUT_SHEETS.values())
     try:
-        results = run_engine(inputs, cut_points=cut_points, replicates=replicates, seed=seed)
+        return open_run(wb, settings, recorded=recorded)
+    except WorkbookProblems as exc:
+        raise _Refused([str(p) for p in exc.problems]) from None
     except XlLeagueError as exc:
-        raise _Refused([engine_error_line(exc, inputs) or str(exc)]) from None
-    return inputs, results
+        raise _Refused([str(exc)]) from None
 
 
 def guarded(what: str) -> Callable[[Callable[..., MacroReport]], Callable[..., MacroReport]]:
@@ -158,14 +145,13 @@ def recalculate(book: Any, *, cut_points: Sequence[float] | None = None,
 
     ``cut_points``, ``replicates``, ``seed`` override the Settings sheet for this run.
     """
-    inputs, results = compute(book, cut_points=cut_points, replicates=replicates, seed=seed)
+    run = compute(book, RunSettings(cut_points, replicates, seed))  # type: ignore[arg-type]
+    inputs, results = run.inputs, run.results
     when = recalculated_at or _now()
     kept = [n for n in (ABOUT_SHEET, SETTINGS_SHEET) if has_sheet(book, n)]
     before = {n: sheet_values(book, n) for n in kept}
     out = to_openpyxl(book, kept)
-    used = settings_used(results, inputs.quarter, cut_points=cut_points,
-                         replicates=replicates, seed=seed)
-    write_results(out, results, used, recalculated_at=when)
+    write_results(out, results, run.about_rows(), recalculated_at=when)
     written = []
     with quiet_app(book):
         for name in OUTPUT_SHEETS:
@@ -201,7 +187,8 @@ def build_packs(book: Any, out_dir: str | Path | None = None, *,
     from ..packs import write_packs
 
     folder = Path(out_dir) if out_dir is not None else packs_folder(book)
-    inputs, results = compute(book, recorded=True)
+    run = compute(book, recorded=True)
+    inputs, results = run.inputs, run.results
     paths = write_packs(results, folder, codes=list(codes) if codes else None,
                         quarter=inputs.quarter)
     with quiet_app(book):

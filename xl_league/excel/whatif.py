@@ -27,13 +27,12 @@ import numpy as np
 import pandas as pd
 
 from ..engine.pipeline import LeagueTables
-from ..errors import CellError
+from ..errors import CellError, WorkbookError
 from ..workbook_io.cells import Parsed, RawCell, parse_flag_cell, parse_number, show
 from ..workbook_io.reader import BookInputs
-from ..workbook_io.recalc import engine_error_line, run_engine
+from ..run import RunSettings, run_inputs
 from .book_adapter import has_sheet, quiet_app, sheet, sheet_values, write_rows
-from .macros import (MacroReport, _Refused, compute, guarded, recorded_book_overrides,
-                     show_problems)
+from .macros import (MacroReport, _Refused, compute, guarded, show_problems)
 
 __all__ = ["WHAT_IF_SHEET", "CODE_CELL", "what_if_setup", "what_if", "what_if_rows",
            "RESULT_ROWS"]
@@ -137,7 +136,8 @@ def what_if_setup(book: Any, code: str | None = None) -> MacroReport:
     if not code:
         raise _Refused([f"'{WHAT_IF_SHEET}'!{CODE_CELL}: type the code of the organisation to "
                         "try changes on (e.g. RX1), then run the what-if set-up again"])
-    inputs, results = compute(book, replicates=0, recorded=True)
+    run = compute(book, RunSettings(replicates=0), recorded=True)
+    inputs, results = run.inputs, run.results
     if code not in inputs.organisations.index:
         raise _Refused([f"'{WHAT_IF_SHEET}'!{CODE_CELL}: {code} is not in the input sheets: "
                         "type the code of an organisation listed there"])
@@ -225,20 +225,17 @@ def what_if(book: Any) -> MacroReport:
     if not code or code != rows_for:
         return what_if_setup(book)  # a new code: copy its inputs first
     # as recalculated last (recorded cut-points), without likely ranges: an answer at once
-    overrides = {"cut_points": recorded_book_overrides(book).get("cut_points"), "replicates": 0}
-    inputs, before = compute(book, **overrides)
+    run = compute(book, RunSettings(replicates=0), recorded=True)
+    inputs, before = run.inputs, run.results
     if code not in inputs.organisations.index:
         return what_if_setup(book)
     scenario, problems = _scenario(inputs, code, grid[_HEADER_ROW:])
     if problems:
         raise _Refused(problems)
     try:
-        after = run_engine(scenario, **overrides)
-    except Exception as exc:  # an engine objection to the changed inputs
-        line = engine_error_line(exc, scenario)
-        if line is None:
-            raise
-        raise _Refused([f"with the What-if values: {line}"]) from None
+        after = run_inputs(scenario, run.settings)
+    except WorkbookError as exc:  # an engine objection to the changed inputs
+        raise _Refused([f"with the What-if values: {exc}"]) from None
     block = _results_block(before, after, code)
     with quiet_app(book):
         book.sheets[WHAT_IF_SHEET].range(f"{_RESULT_COLUMN}{_HEADER_ROW}").value = block

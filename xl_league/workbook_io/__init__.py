@@ -7,13 +7,15 @@ Modules::
     template.py    build_template(): the blank workbook; python -m ... rebuilds the committed one
     cells.py       one cell → number / flag / text, or a problem (missing markers, errors, %)
     settings.py    the Settings and Metrics sheets → Methodology and Catalogue
-    reader.py      read_inputs(), check_workbook(): every problem at once, named by cell
-    writer.py      fill_inputs(), write_results(), save_atomic()
+    reader.py      read_inputs(): every problem at once, named by cell
+    writer.py      fill_inputs(), write_results()
+    files.py       save_atomic(), write_bytes_atomic(): atomic saves, lock files, file modes
     safety.py      check_file(), unsupported_parts(): wrong files, zip bombs, parts openpyxl drops
     recalc.py      recalc_workbook(), read_results()
 
 Errors are :class:`~xl_league.errors.WorkbookError` (and :class:`~xl_league.errors.CellError`
-for one cell); :class:`WorkbookProblems` carries every input problem of a refused recalc.
+for one cell). The path from a workbook to results (read, check, settings, engine) is the run
+layer, :mod:`xl_league.run`.
 """
 
 from __future__ import annotations
@@ -25,10 +27,10 @@ from typing import TYPE_CHECKING
 # xl_league.workbook_io.template`` runs the template module only once.
 _EXPORTS = {
     "build_template": "template", "template_bytes": "template", "write_template": "template",
-    "read_inputs": "reader", "check_workbook": "reader", "BookInputs": "reader",
-    "fill_inputs": "writer", "write_results": "writer", "save_atomic": "writer",
-    "recalc_workbook": "recalc", "RecalcResult": "recalc", "WorkbookProblems": "recalc",
-    "read_results": "recalc", "settings_used": "recalc",
+    "read_inputs": "reader", "BookInputs": "reader",
+    "fill_inputs": "writer", "write_results": "writer", "save_atomic": "files",
+    "write_bytes_atomic": "files",
+    "recalc_workbook": "recalc", "RecalcResult": "recalc", "read_results": "recalc",
     "check_file": "safety", "unsupported_parts": "safety",
     "INPUT_SHEETS": "layout", "LEAGUE_SHEETS": "layout", "OUTPUT_SHEETS": "layout",
     "TEMPLATE_SHEETS": "layout", "TEMPLATE_FILENAME": "layout",
@@ -38,12 +40,12 @@ __all__ = list(_EXPORTS)
 if TYPE_CHECKING:  # pragma: no cover
     from .layout import (INPUT_SHEETS, LEAGUE_SHEETS, OUTPUT_SHEETS, TEMPLATE_FILENAME,
                          TEMPLATE_SHEETS)
-    from .reader import BookInputs, check_workbook, read_inputs
-    from .recalc import (RecalcResult, WorkbookProblems, read_results, recalc_workbook,
-                         settings_used)
+    from .reader import BookInputs, read_inputs
+    from .recalc import RecalcResult, read_results, recalc_workbook
     from .safety import check_file, unsupported_parts
     from .template import build_template, template_bytes, write_template
-    from .writer import fill_inputs, save_atomic, write_results
+    from .files import save_atomic, write_bytes_atomic
+    from .writer import fill_inputs, write_results
 
 
 def __getattr__(name: str):

@@ -15,7 +15,7 @@ This module closes that gap without loading whole sheets:
   the affected worksheet parts and giving each formula cell its cached value back: the cell's
   start tag gets the value's type, its empty ``<v/>`` the value. Every other byte is copied.
 * :func:`save_with_cached_values` does both halves of a save: ``wb.save`` into memory, then
-  the restored package into the (temporary) file. ``writer.save_atomic`` calls it, so a
+  the restored package into the (temporary) file. ``files.save_atomic`` calls it, so a
   failure half-way leaves the original file untouched.
 
 Which sheets: xl-league keeps the cached values of the sheets it reads (:data:`SHEETS_READ`:

@@ -21,7 +21,8 @@ from openpyxl.workbook import Workbook
 from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
 from ..errors import WorkbookError
-from .layout import EXCEL_ERRORS, MISSING_MARKERS
+from ..vocabulary import is_missing_text, text_number, yes_no
+from .layout import EXCEL_ERRORS
 
 __all__ = ["RawCell", "sheet_cells", "formula_text", "parse_number", "parse_flag_cell",
            "parse_text", "show", "load", "Parsed"]
@@ -45,6 +46,8 @@ class Parsed:
 
     value: object = None
     problem: str | None = None
+    #: how text was read as a number (the vocabulary's one rule), for the reader to report
+    read_as_text: bool = False
 
 
 def formula_text(value: object) -> str | None:
@@ -197,21 +200,18 @@ def parse_number(cell: RawCell, what: str, *, percent_cells: bool = True) -> Par
         number = float(value)
         if percent_cells and "%" in (cell.number_format or ""):
             number = round(number * 100, 10)
-        return Parsed(number if math.isfinite(number) else None)
+        if not math.isfinite(number):
+            return Parsed(problem=f"{show(value)} is not a finite number for {what}: type "
+                                  "a number or leave it blank")
+        return Parsed(number)
     text = str(value).replace("\u00a0", " ").strip()
-    if text.lower() in MISSING_MARKERS:
+    if is_missing_text(text):
         return Parsed(None)
-    cleaned = text.replace(",", "").replace(" ", "")
-    if cleaned.endswith("%"):
-        cleaned = cleaned[:-1]
-    try:
-        number = float(cleaned)
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or cleaned.lower() in ("nan", "inf", "infinity"):
+    number = text_number(text)
+    if number is None:
         return Parsed(problem=f"{show(text)} is not a number for {what}: type a number or "
                               "leave it blank")
-    return Parsed(number)
+    return Parsed(number, read_as_text=True)
 
 
 def parse_flag_cell(cell: RawCell, what: str) -> Parsed:
@@ -225,13 +225,10 @@ def parse_flag_cell(cell: RawCell, what: str) -> Parsed:
         return Parsed(value)
     if isinstance(value, (int, float)) and value in (0, 1):
         return Parsed(bool(value))
-    text = str(value).strip().lower()
-    if text == "":
-        return Parsed(None)
-    if text in ("yes", "y", "true", "1"):
-        return Parsed(True)
-    if text in ("no", "n", "false", "0"):
-        return Parsed(False)
+    try:
+        return Parsed(yes_no(value))
+    except ValueError:
+        pass
     return Parsed(problem=f"{show(value)} is not Yes or No for {what}: type Yes or No, or "
                           "leave it blank")
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..engine.catalogue import DOMAINS, Catalogue
+from ..engine.catalogue import DOMAINS, Catalogue, Metric
+from ..vocabulary import MISSING_MARKERS  # one vocabulary: xl_league.vocabulary
 
-__all__ = [
+__all__ = ["metric_note", 
     "INPUT_SHEETS", "LEAGUE_SHEETS", "ABOUT_SHEET", "SETTINGS_SHEET", "METRICS_SHEET",
     "METRIC_SCORES_SHEET", "CUT_POINTS_SHEET", "OUTPUT_SHEETS", "TEMPLATE_SHEETS",
     "INPUT_TABLES", "INPUT_FIXED_COLUMNS", "INPUT_ROWS", "OUTPUT_ROWS", "Setting", "SETTINGS",
@@ -74,7 +75,6 @@ OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open G
                    "Licence v3.0.")
 
 #: Typed where there is no value (compared lower-case, stripped); read as blank, no problem.
-MISSING_MARKERS = frozenset({"", "-", "\u2013", "n/a", "na", "*", ".."})
 #: Excel error values; a problem wherever they appear in an input cell.
 EXCEL_ERRORS = frozenset({"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!",
                           "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!",
@@ -180,3 +180,10 @@ def input_metric_columns(catalogue: Catalogue, org_type: str) -> list[str]:
 def sheet_ref(sheet: str, cell: str) -> str:
     """``'Acute inputs'!G12`` — how messages name a cell."""
     return f"'{sheet}'!{cell}"
+
+
+def metric_note(metric: Metric, kind: str) -> str:
+    """The heading comment of a metric column: its name and how it is scored."""
+    what = "score from 1 (best) to 4 (worst)" if kind == "score" else (
+        f"value, {metric.direction} is better")
+    return f"{metric.score_id}: {metric.name}\n{metric.domain}; {what}."

@@ -33,21 +33,19 @@ from openpyxl.workbook import Workbook
 from ..engine.catalogue import Catalogue, Metric
 from ..engine.methodology import Methodology
 from ..errors import CellError, WorkbookError
+from ..vocabulary import FIXED_COLUMN_ALIASES
 from .cells import (RawCell, cached_values, load, parse_flag_cell, parse_number, parse_text,
                     sheet_cells, show)
 from .layout import INPUT_FIXED_COLUMNS, INPUT_SHEETS, METRICS_SHEET, SETTINGS_SHEET, sheet_ref
 from .safety import check_file
 from .settings import read_catalogue, read_settings
+from .sheet_layout import SheetLayout, layout_of_worksheet, sheet_layouts
 
-__all__ = ["BookInputs", "read_inputs", "check_workbook"]
+__all__ = ["BookInputs", "read_inputs"]
 
 _ID = re.compile(r"^[A-Z]{2}\d{4}$")
 _PERCENT_NAME = re.compile(r"percent|%|\brate\b|standard|performance", re.IGNORECASE)
-_FIXED_ALIASES = {"code": ("code", "ods code", "organisation code", "trust code"),
-                  "name": ("name", "organisation", "organisation name", "trust name"),
-                  "region": ("region",), "subtype": ("subtype", "sub-type", "trust subtype"),
-                  "in_deficit": ("in deficit", "deficit", "in_deficit"),
-                  "in_rsp": ("in rsp", "rsp", "in_rsp", "recovery support programme")}
+_FIXED_ALIASES = FIXED_COLUMN_ALIASES
 _FIXED_LABEL = dict(INPUT_FIXED_COLUMNS)
 
 
@@ -85,6 +83,7 @@ class _Sheets:
 
     cells: dict[str, dict[tuple[int, int], RawCell]]
     missing: list[str]
+    layout: dict[str, SheetLayout] = field(default_factory=dict)
 
 
 def _grab(wb: Workbook, path: Path | None) -> _Sheets:
@@ -96,6 +95,9 @@ def _grab(wb: Workbook, path: Path | None) -> _Sheets:
             cells[name] = sheet_cells(wb[name])
         else:
             missing.append(name)
+    inputs_present = [n for n in INPUT_SHEETS.values() if n in cells]
+    layout = (sheet_layouts(path, inputs_present) if path is not None
+              else {n: layout_of_worksheet(wb[n]) for n in inputs_present})
     formulas = {name: {k for k, c in grid.items() if c.formula} for name, grid in cells.items()}
     if any(formulas.values()):
         cached: dict[str, dict] = {}
@@ -113,7 +115,7 @@ def _grab(wb: Workbook, path: Path | None) -> _Sheets:
                 cell.uncalculated = value is None and data_type not in ("s", "str")
                 if path is None:
                     cell.uncalculated = True
-    return _Sheets(cells, missing)
+    return _Sheets(cells, missing, layout)
 
 
 def _metric_label(metric: Metric | None, mid: str) -> str:
@@ -140,6 +142,8 @@ class _InputReader:
         self.cell_of: dict[tuple[str, str], str] = {}
         self.seen_at: dict[str, tuple[str, str, int]] = {}
         self.has_formulas = False
+        self.read_as_text: list[tuple[str, object, float]] = []  # (cell, typed, read as)
+        self.layout: dict[str, SheetLayout] = {}
 
     def problem(self, sheet: str, row: int, col: int, message: str) -> None:
         self.problems.append(CellError(sheet, f"{get_column_letter(col)}{row}", message))
@@ -193,9 +197,18 @@ class _InputReader:
                   if r == 1 and cell.value is not None and str(cell.value).strip()}
         stray = sorted({c for (r, c), cell in grid.items() if r > 1 and c not in headed
                         and cell.value is not None and str(cell.value).strip()})
+        layout = self.layout.get(sheet, SheetLayout())
         for col in stray:
-            self.warnings.append(f"{sheet_ref(sheet, get_column_letter(col) + '1')}: column "
-                                 f"{get_column_letter(col)} has values but no heading, so it "
+            letter = get_column_letter(col)
+            merged = layout.merged_heading(col)
+            if merged:
+                self.problem(sheet, 1, col, f"the heading row is merged across {merged}, which "
+                                            f"hides the heading of column {letter}, so its "
+                                            "values would be left out: unmerge "
+                                            f"{merged} and type the metric ID in {letter}1")
+                continue
+            self.warnings.append(f"{sheet_ref(sheet, letter + '1')}: column "
+                                 f"{letter} has values but no heading, so it "
                                  "is ignored")
         rows: dict[int, dict[int, RawCell]] = {}
         for (r, c), cell in grid.items():
@@ -299,6 +312,15 @@ class _InputReader:
             if not metric.applies_to(org_type):
                 not_applicable[col] = not_applicable.get(col, 0) + 1
                 continue
+            if parsed.read_as_text:
+                self.read_as_text.append((sheet_ref(sheet, cell_ref), cell.value, parsed.value))
+            if kind == "value" and not metric.is_plausible(parsed.value):
+                self.problem(sheet, r, col, f"{show(parsed.value)} for "
+                                            f"{_metric_label(metric, mid)} is outside its "
+                                            f"plausible range ({metric.plausible_text}): check "
+                                            "the value and its units (the Metrics sheet's "
+                                            "plausible column sets the range)")
+                continue
             if kind == "score" and not 1 <= parsed.value <= 4:
                 self.problem(sheet, r, col, f"score {show(parsed.value)} for "
                                             f"{_metric_label(metric, mid)} is outside 1 to 4: "
@@ -306,6 +328,34 @@ class _InputReader:
                                             "it blank")
                 continue
             values[mid] = parsed.value
+
+    def layout_warnings(self) -> None:
+        """Merged cells and hidden rows below the headings: read, but the user should know."""
+        for sheet, layout in self.layout.items():
+            body = [r for r in layout.merged if not r.startswith_row_1]
+            if body:
+                shown = ", ".join(r.ref for r in body[:5]) + (" …" if len(body) > 5 else "")
+                self.warnings.append(f"'{sheet}' has merged cells ({shown}): only the first "
+                                     "cell of each keeps its value, so unmerge them and type "
+                                     "each cell's value")
+            if layout.hidden_rows and any(code for code, (s, _ref, _r) in self.seen_at.items()
+                                          if s == sheet):
+                rows = layout.hidden_rows
+                shown = ", ".join(str(r) for r in rows[:10]) + (" …" if len(rows) > 10 else "")
+                self.warnings.append(f"'{sheet}' has hidden rows ({shown}): they are read "
+                                     "like any other row; unhide them to see what is counted")
+
+    def text_number_warning(self) -> None:
+        """Numbers typed as text were read under the vocabulary's one rule: say where."""
+        if not self.read_as_text:
+            return
+        n = len(self.read_as_text)
+        examples = "; ".join(f"{ref} {show(typed)} as {number:g}"
+                             for ref, typed, number in self.read_as_text[:3])
+        more = f" and {n - 3} more" if n > 3 else ""
+        self.warnings.append(f"{n} number{'s' if n != 1 else ''} typed as text read as "
+                             f"number{'s' if n != 1 else ''} (spaces, thousands commas and a "
+                             f"trailing % dropped): {examples}{more}")
 
     def fraction_problems(self) -> None:
         """Fractions (0.62) typed among percentages (62.0) of a percentage metric."""
@@ -353,10 +403,13 @@ def _read(wb: Workbook, path: Path | None) -> BookInputs:
     meth, quarter = read_settings(sheets.cells.get(SETTINGS_SHEET), problems)
     catalogue = read_catalogue(sheets.cells.get(METRICS_SHEET), meth, problems)
     reader = _InputReader(catalogue, meth.types)
+    reader.layout = sheets.layout
     for org_type, name in INPUT_SHEETS.items():
         if name in sheets.cells:
             reader.read_sheet(name, org_type, sheets.cells[name])
     reader.fraction_problems()
+    reader.layout_warnings()
+    reader.text_number_warning()
     problems.extend(reader.problems)
     organisations = pd.DataFrame.from_dict(reader.orgs, orient="index",
                                            columns=["name", "type", "region", "subtype",
@@ -405,27 +458,3 @@ def read_inputs(source: Workbook | str | Path, *, path: str | Path | None = None
     file = check_file(source)
     with load(file, read_only=True, data_only=False) as wb:
         return _read(wb, file)
-
-
-def check_workbook(path: str | Path) -> list[str]:
-    """Every problem in the workbook at ``path``, one line each; empty when it is clean.
-
-    Beyond the cell checks, a clean workbook is run through the engine (without likely
-    ranges, so it is quick) to catch what only the calculation sees, named by cell.
-    """
-    try:
-        inputs = read_inputs(path)
-    except WorkbookError as exc:
-        return [str(exc)]
-    if inputs.problems:
-        return inputs.problem_lines()
-    from .recalc import engine_error_line, run_engine
-
-    try:
-        run_engine(inputs, replicates=0)
-    except Exception as exc:  # an XlLeagueError from the engine, named by cell
-        line = engine_error_line(exc, inputs)
-        if line is None:
-            raise
-        return [line]
-    return []

@@ -9,180 +9,46 @@ and formulas in the sheets read keep their cached values (see :mod:`.cached_valu
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
 
-from .. import __version__
-from ..engine.methodology import Methodology
-from ..engine.pipeline import LeagueTables, compute_league_tables
-from ..errors import InputError, WorkbookError, XlLeagueError
+from ..engine.pipeline import LeagueTables
+from ..errors import WorkbookError
+from ..run import Run, RunSettings, WorkbookProblems, open_run
 from .cached_values import SHEETS_READ, read_cached_values
 from .cells import load
-from .layout import (ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET, LEAGUE_SHEETS,
-                     LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET)
-from .reader import BookInputs, read_inputs
+from .layout import CUT_POINTS_SHEET, LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET
+from .reader import BookInputs
 from .safety import WORKBOOK_SUFFIXES, check_file, unsupported_parts
 from .skip_outputs import without_output_cells
-from .writer import save_atomic, write_results
+from .files import save_atomic
+from .writer import write_results
 
-__all__ = ["recalc_workbook", "RecalcResult", "WorkbookProblems", "run_engine",
-           "engine_error_line", "settings_used", "read_results", "recorded_overrides",
-           "parse_overrides", "with_recorded_overrides",
-           "OVERRIDES_KEY"]
-
-#: The About sheet's row recording a recalculation's command-line overrides, so that later
-#: reads of the workbook (``xl-league table``, ``packs``) give the results it wrote.
-OVERRIDES_KEY = "Command-line overrides"
+__all__ = ["recalc_workbook", "RecalcResult", "read_results"]
 
 #: progress(step description, steps done, total steps)
 Progress = Callable[[str, int, int], None]
 _MACRO_SUFFIXES = (".xlsm", ".xltm")
 
 
-class WorkbookProblems(WorkbookError):
-    """The inputs have problems; ``problems`` holds them, ``str()`` lists one per line."""
-
-    def __init__(self, path: Path, problems: Sequence[WorkbookError]):
-        self.path = path
-        self.problems = tuple(problems)
-        n = len(self.problems)
-        lines = [str(p) for p in self.problems]
-        lines.append(f"{path} was not recalculated and is unchanged: {n} problem"
-                     f"{'s' if n != 1 else ''} to correct first")
-        super().__init__("\n".join(lines))
-
-
 @dataclass(frozen=True, eq=False)
 class RecalcResult:
     """What a recalculation computed, where it wrote, and what the user should know."""
 
-    results: LeagueTables
+    run: Run
     written_to: Path
     warnings: tuple[str, ...]
-    inputs: BookInputs
 
+    @property
+    def results(self) -> LeagueTables:
+        return self.run.results
 
-def run_engine(inputs: BookInputs, *, cut_points: Sequence[float] | None = None,
-               replicates: int | None = None, seed: int | None = None) -> LeagueTables:
-    """:func:`compute_league_tables` on a workbook's inputs, with command-line overrides."""
-    meth: Methodology = inputs.methodology
-    if cut_points:
-        meth = meth.with_settings(cut_points=tuple(float(c) for c in cut_points))
-    changes = {}
-    if replicates is not None:
-        changes["bootstrap_replicates"] = int(replicates)
-    if seed is not None:
-        changes["bootstrap_seed"] = int(seed)
-    if changes:
-        meth = dataclasses.replace(meth, **changes)
-    return compute_league_tables(inputs.organisations, inputs.values, meth, inputs.catalogue)
-
-
-def engine_error_line(exc: BaseException, inputs: BookInputs) -> str | None:
-    """An engine error as one line naming the cell where possible; None if not a user error."""
-    if isinstance(exc, InputError):
-        ref = None
-        if exc.organisation and exc.metric:
-            ref = inputs.cell_of.get((exc.organisation, exc.metric))
-        if ref is None and exc.organisation:
-            ref = inputs.cell_of.get((exc.organisation, "code"))
-        return f"{ref}: {exc}" if ref else str(exc)
-    if isinstance(exc, XlLeagueError):
-        return str(exc)
-    return None
-
-
-def _fmt(value: float) -> str:
-    return f"{round(float(value), 4):g}"
-
-
-def _overrides_text(cut_points, replicates, seed) -> str:
-    parts = []
-    if cut_points:
-        parts.append("cutoffs=" + ",".join(_fmt(c) for c in cut_points))
-    if replicates is not None:
-        parts.append(f"replicates={int(replicates)}")
-    if seed is not None:
-        parts.append(f"seed={int(seed)}")
-    return "; ".join(parts) or "none"
-
-
-def settings_used(results: LeagueTables, quarter: str | None, *,
-                  cut_points: Sequence[float] | None = None, replicates: int | None = None,
-                  seed: int | None = None) -> dict[str, object]:
-    """The settings a run used, as shown on the About sheet (with any command-line overrides)."""
-    meth = results.methodology
-    counts = results.league["type"].value_counts()
-    cuts = "; ".join(f"{row['pool']}: {_fmt(row['c1'])}, {_fmt(row['c2'])}, {_fmt(row['c3'])}"
-                     for _, row in results.cut_points.iterrows())
-    return {
-        "Year": meth.year,
-        "Quarter": quarter or "",
-        "Organisations": ", ".join(f"{counts[t]} {t}" for t in results.types_present),
-        "Cut-point rule": meth.cut_point_rule,
-        "Cut-points": cuts,
-        "Financial override": f"in deficit: no better than segment {meth.override_cap_segment}",
-        "Deficit fallback": "Yes" if meth.deficit_fallback else "No",
-        "Minimum metrics": meth.minimum_metrics,
-        "Likely ranges": (f"{meth.bootstrap_replicates} resamples, seed {meth.bootstrap_seed}, "
-                          f"{meth.bootstrap_confidence:.0%}" if meth.bootstrap_replicates
-                          else "off (0 resamples)"),
-        OVERRIDES_KEY: _overrides_text(cut_points, replicates, seed),
-        "xl-league version": __version__,
-    }
-
-
-def parse_overrides(text: str) -> dict[str, object]:
-    """``"cutoffs=2.05,2.33,2.62; replicates=500; seed=7"`` → :func:`run_engine` keywords."""
-    out: dict[str, object] = {}
-    for part in str(text or "").split(";"):
-        key, _, value = part.strip().partition("=")
-        try:
-            if key == "cutoffs":
-                out["cut_points"] = tuple(float(v) for v in value.split(","))
-            elif key in ("replicates", "seed"):
-                out[key] = int(value)
-        except ValueError:
-            continue  # an edited or damaged record is ignored; the Settings sheet applies
-    return out
-
-
-def recorded_overrides(source: Workbook | str | Path) -> dict[str, object]:
-    """The command-line overrides of the workbook's last recalculation, from its About sheet.
-
-    ``source``: an open workbook or a path. Returns keyword arguments for :func:`run_engine`
-    (``cut_points``, ``replicates``, ``seed``); empty when there were none, or the workbook
-    was never recalculated.
-    """
-    if isinstance(source, Workbook):
-        return _overrides_in(source)
-    with load(check_file(source), read_only=True, data_only=True) as wb:
-        return _overrides_in(wb)
-
-
-def _overrides_in(wb: Workbook) -> dict[str, object]:
-    if ABOUT_SHEET not in wb.sheetnames:
-        return {}
-    for row in wb[ABOUT_SHEET].iter_rows(min_row=ABOUT_SETTINGS_ROW, max_col=2,
-                                         values_only=True):
-        if row and row[0] == OVERRIDES_KEY:
-            return parse_overrides(str(row[1] or ""))
-    return {}
-
-
-def with_recorded_overrides(recorded: dict[str, object], *,
-                            cut_points: Sequence[float] | None = None,
-                            replicates: int | None = None, seed: int | None = None
-                            ) -> dict[str, object]:
-    """:func:`run_engine` keywords: those given win, the rest come from ``recorded``."""
-    return {"cut_points": cut_points or recorded.get("cut_points"),
-            "replicates": replicates if replicates is not None else recorded.get("replicates"),
-            "seed": seed if seed is not None else recorded.get("seed")}
+    @property
+    def inputs(self) -> BookInputs:
+        return self.run.inputs
 
 
 def _destination(src: Path, out: str | Path | None) -> Path:
@@ -198,16 +64,17 @@ def _destination(src: Path, out: str | Path | None) -> Path:
     return dest
 
 
-def recalc_workbook(path: str | Path, out: str | Path | None = None, *,
-                    cut_points: Sequence[float] | None = None, replicates: int | None = None,
-                    seed: int | None = None, progress: Progress | None = None) -> RecalcResult:
+def recalc_workbook(path: str | Path, out: str | Path | None = None,
+                    settings: RunSettings | None = None, *,
+                    progress: Progress | None = None) -> RecalcResult:
     """Recompute every output sheet of the workbook at ``path``; save to ``out`` or in place.
 
-    Raises :class:`WorkbookProblems` (one line per problem) when inputs are wrong, and
-    :class:`WorkbookError` when the engine objects (naming the cell where it can) or when
-    saving in place would drop parts openpyxl cannot keep (suggesting ``-o``); in every such
-    case nothing is written. ``cut_points``, ``replicates`` and ``seed`` override the
-    workbook's Settings for this run (they are shown on the About sheet, not saved in Settings).
+    Raises :class:`~xl_league.run.WorkbookProblems` (one line per problem) when inputs are
+    wrong, and :class:`WorkbookError` when the engine objects (naming the cell where it can)
+    or when saving in place would drop parts openpyxl cannot keep (suggesting ``-o``); in
+    every such case nothing is written. ``settings`` override the workbook's Settings for
+    this run; they are recorded on the About sheet (not in Settings), so later readers of
+    the workbook show what this recalculation wrote.
     """
     steps = ("reading the inputs", "calculating", "writing the results", "saving")
 
@@ -232,26 +99,23 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None, *,
               keep_vba=src.suffix.lower() in _MACRO_SUFFIXES, rich_text=True) as wb:
         # the values of the file as loaded: formulas in the sheets read keep them on saving
         kept_values = read_cached_values(src, SHEETS_READ)
-        inputs = read_inputs(wb, path=src)
-        if inputs.problems:
-            raise WorkbookProblems(src, inputs.problems)
         step(1)
         try:
-            results = run_engine(inputs, cut_points=cut_points, replicates=replicates,
-                                 seed=seed)
-        except XlLeagueError as exc:
-            raise WorkbookError(engine_error_line(exc, inputs)) from None
+            run = open_run(wb, settings, recorded=False, path=src)
+        except WorkbookProblems as exc:
+            n = len(exc.problems)
+            raise WorkbookProblems(src, exc.problems, last_line=(
+                f"{src} was not recalculated and is unchanged: {n} problem"
+                f"{'s' if n != 1 else ''} to correct first")) from None
         step(2)
-        write_results(wb, results, settings_used(results, inputs.quarter, cut_points=cut_points,
-                                                 replicates=replicates, seed=seed))
+        write_results(wb, run.results, run.about_rows())
         step(3)
         save_atomic(wb, dest, cached_values=kept_values)
-    warnings.extend(inputs.warnings)
+    warnings.extend(run.warnings)
     step_done = len(steps)
     if progress is not None:
         progress("done", step_done, step_done)
-    return RecalcResult(results=results, written_to=dest, warnings=tuple(warnings),
-                        inputs=inputs)
+    return RecalcResult(run=run, written_to=dest, warnings=tuple(warnings))
 
 
 def read_results(path: str | Path) -> dict[str, pd.DataFrame]:

@@ -12,7 +12,8 @@ import dataclasses
 
 from openpyxl.utils import get_column_letter
 
-from ..engine.catalogue import CATALOGUE_COLUMNS, Catalogue, load_catalogue, metric_from_row
+from ..engine.catalogue import (CATALOGUE_COLUMNS, OPTIONAL_COLUMNS, Catalogue, load_catalogue,
+                                metric_from_row)
 from ..engine.methodology import (CUT_POINT_RULES, Methodology, available_years,
                                   load_methodology)
 from ..errors import CellError, MethodologyError, WorkbookError
@@ -166,7 +167,7 @@ def read_catalogue(grid: Grid | None, meth: Methodology, problems: list[Workbook
     if grid is None:
         return shipped
     heads = {str(c.value).strip().lower(): col for (r, col), c in grid.items() if r == 1}
-    missing = [c for c in CATALOGUE_COLUMNS if c not in heads]
+    missing = [c for c in CATALOGUE_COLUMNS if c not in heads and c not in OPTIONAL_COLUMNS]
     if missing:
         problems.append(CellError(METRICS_SHEET, "A1", f"the headings lack {', '.join(missing)}: "
                                   f"row 1 must hold {', '.join(CATALOGUE_COLUMNS)} (copy them "

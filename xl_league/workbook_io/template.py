@@ -32,18 +32,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.xml.functions import tostring
 
 from .. import __version__
-from ..engine.catalogue import CATALOGUE_COLUMNS, Catalogue, Metric, load_catalogue
+from ..engine.catalogue import CATALOGUE_COLUMNS, Catalogue, load_catalogue
 from ..engine.methodology import CUT_POINT_RULES, Methodology, load_methodology
 from .formatting import (format_cut_points_sheet, format_league_sheet,
                          format_metric_scores_sheet, print_setup, register_styles,
                          write_heading_row)
-from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
+from .files import write_bytes_atomic
+from .layout import (ABOUT_LAST_RECALCULATED, metric_note, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
                      INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, INPUT_TABLES,
                      LAST_RECALCULATED_KEY, LEAGUE_SHEETS, METRIC_SCORES_SHEET, METRICS_SHEET,
                      OGL_ATTRIBUTION, SETTINGS, SETTINGS_SHEET, TEMPLATE_FILENAME,
                      input_metric_columns)
 
-__all__ = ["build_template", "template_bytes", "write_template", "metric_note",
+__all__ = ["build_template", "template_bytes", "write_template",
            "add_input_validation", "settings_values", "main", "FIXED_TIMESTAMP"]
 
 #: Timestamp written into the template's properties and zip entries (deterministic bytes).
@@ -76,13 +77,6 @@ _METHOD = (
     "Support Programme are shown as segment 5. League positions order each type by segment, "
     "then average."
 )
-
-
-def metric_note(metric: Metric, kind: str) -> str:
-    """The heading comment of a metric column: its name and how it is scored."""
-    what = "score from 1 (best) to 4 (worst)" if kind == "score" else (
-        f"value, {metric.direction} is better")
-    return f"{metric.score_id}: {metric.name}\n{metric.domain}; {what}."
 
 
 def _comment(text: str) -> Comment:
@@ -166,7 +160,8 @@ def _settings(ws: Worksheet, meth: Methodology) -> None:
 
 def _metrics(ws: Worksheet, cat: Catalogue) -> None:
     widths = {"score_id": 10, "value_id": 10, "name": 60, "domain": 28, "direction": 10,
-              "scoring": 10, "rule": 40, "peer_group": 11, "types": 30, "in_average": 11}
+              "scoring": 10, "rule": 40, "peer_group": 11, "types": 30, "in_average": 11,
+              "plausible": 14}
     write_heading_row(ws, list(CATALOGUE_COLUMNS), [widths[c] for c in CATALOGUE_COLUMNS],
                       height=20)
     rows = cat.to_rows()
@@ -186,7 +181,10 @@ def _metrics(ws: Worksheet, cat: Catalogue) -> None:
         col = get_column_letter(CATALOGUE_COLUMNS.index(key) + 1)
         dv.add(f"{col}2:{col}{INPUT_ROWS + 1}")
         ws.add_data_validation(dv)
-    notes = {"types": "Organisation types the metric applies to, separated by spaces: "
+    notes = {"plausible": "The raw values that make sense: '0 to 100' for a percentage, "
+                          "'0 or more' for a count; a value outside is a problem named by "
+                          "its cell. Blank: no check.",
+             "types": "Organisation types the metric applies to, separated by spaces: "
                       "acute non-acute ambulance icb.",
              "rule": "banded: '>=0:1; >-1:2; >-2:3; else:4'. combined: components, matrix "
                      "and observed cells (see OF1080).",
@@ -300,7 +298,6 @@ def template_bytes(wb: Workbook | None = None) -> bytes:
 def write_template(path: str | Path, methodology: Methodology | None = None,
                    catalogue: Catalogue | None = None) -> Path:
     """Write the blank template to ``path`` (deterministic bytes, atomic replace)."""
-    from .writer import write_bytes_atomic
 
     target = Path(path)
     write_bytes_atomic(template_bytes(build_template(methodology, catalogue)), target)

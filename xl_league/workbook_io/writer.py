@@ -6,22 +6,16 @@
   Cut-points) and the "last recalculated" / "settings used" cells of About and Settings. The
   sheets are cleared and written again, never deleted, so references and charts pointing at
   them keep working. Input sheets and any sheet that is not ours are never touched.
-* :func:`save_atomic` saves to a temporary file in the same folder and then replaces the
-  target, so a failure leaves the original file byte-identical; given the cached values of
-  formula cells, it keeps them (openpyxl alone saves formulas without values).
+
+Saving is :mod:`.files` (atomic, keeping formulas' cached values).
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 import math
-import os
-import stat
-import tempfile
 from collections.abc import Mapping
-from contextlib import suppress
 from copy import copy
-from pathlib import Path
 
 import pandas as pd
 from openpyxl.comments import Comment
@@ -35,107 +29,19 @@ from openpyxl.worksheet.worksheet import Worksheet
 from ..engine.catalogue import Catalogue, load_catalogue
 from ..engine.inputs import normalise_type, parse_flag
 from ..engine.pipeline import LeagueTables
-from ..errors import InputError, WorkbookError
-from .cached_values import CachedValues, save_with_cached_values
+from ..errors import InputError
 from .cells import show
 from .formatting import (format_cut_points_sheet, format_league_sheet,
                          format_metric_scores_sheet, register_styles, write_heading_row)
-from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
+from .layout import (metric_note, ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
                      INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, LAST_RECALCULATED_KEY,
                      LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET, SETTINGS_SHEET,
                      STYLE_HEADER, STYLE_SCORE, STYLE_TEXT)
 
-__all__ = ["fill_inputs", "write_results", "save_atomic", "write_bytes_atomic"]
+__all__ = ["fill_inputs", "write_results"]
 
 _TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm"
 _LEFT = Alignment(horizontal="left")
-
-
-# --------------------------------------------------------------------------- atomic saving
-
-def _new_file_mode() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-#: Lock files an open workbook has beside it: (name pattern, the application holding it).
-_LOCK_FILES = (("~${}", "Excel"), (".~lock.{}#", "LibreOffice"))
-
-
-def _check_replaceable(path: Path) -> None:
-    """Refuse to replace a workbook that is read-only or open in Excel or LibreOffice.
-
-    POSIX lets ``os.replace`` swap a read-only file (the folder is what counts), and an Excel
-    on a shared drive would later save its own copy over the results; both are refused here.
-    """
-    if not path.exists():
-        return
-    if not stat.S_IMODE(path.stat().st_mode) & 0o222 or not os.access(path, os.W_OK):
-        raise WorkbookError(f"{path} is read-only: make it writable (File Explorer: Properties, "
-                            "untick Read-only), or write the results elsewhere with "
-                            "-o OTHER.xlsx")
-    for pattern, app in _LOCK_FILES:
-        lock = pattern.format(path.name)
-        if (path.parent / lock).exists():
-            raise WorkbookError(f"{path} is open in {app} ({lock} is beside it): close it in "
-                                f"{app} first, or write the results elsewhere with "
-                                f"-o OTHER.xlsx (if {app} is not running, delete {lock})")
-
-
-def _atomic(path: Path, write) -> None:
-    """Call ``write(temp_path)`` then move the temp file over ``path``; clean up on failure."""
-    folder = path.parent
-    _check_replaceable(path)
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode()
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".~{path.stem}-", suffix=path.suffix or ".tmp",
-                                        dir=folder)
-    except FileNotFoundError:
-        raise WorkbookError(f"cannot write {path}: the folder {folder} does not exist") from None
-    except PermissionError:
-        raise WorkbookError(f"cannot write {path}: no permission to write in {folder}") from None
-    except OSError as exc:  # e.g. the "folder" is a file
-        raise WorkbookError(f"cannot write {path}: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        write(tmp)
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with suppress(OSError):
-            tmp.unlink()
-        if isinstance(exc, PermissionError):
-            raise WorkbookError(f"cannot write {path}: permission denied (is it open in Excel? "
-                                "close it, or write elsewhere with -o OTHER.xlsx)") from None
-        if isinstance(exc, OSError):
-            raise WorkbookError(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
-
-
-def save_atomic(wb: Workbook, path: str | Path, *,
-                cached_values: CachedValues | None = None) -> Path:
-    """Save ``wb`` to ``path`` via a temporary file in the same folder and ``os.replace``.
-
-    On any failure the temporary file is removed and ``path`` is left exactly as it was.
-    The file keeps its permissions; a new file gets the usual ones (umask).
-    ``cached_values`` (from :func:`~.cached_values.read_cached_values` of the file ``wb`` was
-    loaded from) are given back to those formula cells, which openpyxl saves without values.
-    """
-    target = Path(path)
-    if cached_values and any(cached_values.values()):
-        _atomic(target, lambda tmp: save_with_cached_values(wb, tmp, cached_values))
-    else:
-        _atomic(target, wb.save)
-    return target
-
-
-def write_bytes_atomic(data: bytes, path: str | Path) -> Path:
-    """Write ``data`` to ``path`` atomically (see :func:`save_atomic`)."""
-    target = Path(path)
-    _atomic(target, lambda tmp: tmp.write_bytes(data))
-    return target
 
 
 def _put(ws: Worksheet, row: int, column: int, value: object):
@@ -175,7 +81,6 @@ def _heading_map(ws: Worksheet) -> dict[str, int]:
 
 def _append_columns(ws: Worksheet, new_ids: list[str], catalogue: Catalogue, last_row: int):
     """Add metric columns after the last heading, with note, table column and number check."""
-    from .template import metric_note
 
     by_column = catalogue.by_column()
     start = max(_heading_map(ws).values(), default=0) + 1
