@@ -27,7 +27,11 @@ def test_package_example_runs_and_shows_what_it_says():
     assert result.failed == 0
 
 
-@pytest.mark.parametrize("name", ["xl_league.engine", *ENGINE_MODULES])
+#: Modules beyond the engine whose docstrings hold examples.
+EXAMPLE_MODULES = ["xl_league.run_settings", "xl_league.vocabulary"]
+
+
+@pytest.mark.parametrize("name", ["xl_league.engine", *ENGINE_MODULES, *EXAMPLE_MODULES])
 def test_engine_doctests(name):
     result = run_doctests(importlib.import_module(name))
     assert result.failed == 0

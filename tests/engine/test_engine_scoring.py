@@ -145,8 +145,9 @@ def test_finance_from_raw_values_and_the_note_for_an_unobserved_cell():
     np.testing.assert_allclose(s["OF1079"], [1, 2, 3, 4])
     np.testing.assert_allclose(s["OF1081"], [3, 1, 3, 2])
     np.testing.assert_allclose(s["OF1080"], [2, 2, 4, 3])
-    notes = [n for n in result.notes if "unobserved" in n]
-    assert len(notes) == 1 and notes[0].startswith("C: OF1080")  # (3, 3) was never observed
+    notes = [n for n in result.notes if "finance matrix" in n]
+    assert notes == ["OF1080: 1 organisation (C) fall in cells of the finance matrix NHS "
+                     "England's data has not shown; scored by the published pattern"]  # (3, 3)
 
 
 def test_no_note_when_a_supplied_OF1080_replaces_the_unobserved_cell():
@@ -154,7 +155,7 @@ def test_no_note_when_a_supplied_OF1080_replaces_the_unobserved_cell():
     result = run({"code": codes, "type": "acute", "in_deficit": "No"},
                  {"OF1079": [3.0, 1, 1, 1], "OF1081": [3.0, 1, 1, 1], "OF1080": [2.0, NAN, NAN, NAN]})
     assert result.metric_scores.at["A", "OF1080"] == 2.0
-    assert not [n for n in result.notes if "unobserved" in n]
+    assert not [n for n in result.notes if "finance matrix" in n]
 
 
 def test_only_the_combined_finance_score_enters_the_average():

@@ -165,7 +165,7 @@ def test_finance_scores_from_raw_values_are_exact(quarter):
         assert mine.notna().all()
         assert (mine == pub(quarter, metric, mine.index)).all(), metric
         assert not result.supplied_scores[metric].any()
-    assert not [n for n in result.notes if "unobserved cell" in n]
+    assert not [n for n in result.notes if "finance matrix" in n]
 
 
 def test_every_finance_matrix_cell_seen_in_the_data_is_marked_observed(quarter):

@@ -127,9 +127,14 @@ def score_metrics(organisations: pd.DataFrame, values: pd.DataFrame, catalogue: 
         elif metric.scoring == "combined":
             a, b = (scores[c] for c in metric.components)
             computed, unobserved = combined_scores(a, b, metric)
-            for code in codes[unobserved & applies & ~use_given]:
-                notes.append(f"{code}: {metric.score_id} used an unobserved cell of the finance "
-                             "matrix (filled by the published pattern)")
+            filled = [str(c) for c in codes[unobserved & applies & ~use_given]]
+            if filled:  # one note per metric, naming the organisations
+                shown = ", ".join(filled[:8]) + (f" and {len(filled) - 8} more"
+                                                 if len(filled) > 8 else "")
+                notes.append(f"{metric.score_id}: {len(filled)} organisation"
+                             f"{'s' if len(filled) != 1 else ''} ({shown}) fall in cells of "
+                             "the finance matrix NHS England's data has not shown; scored by "
+                             "the published pattern")
         score = np.where(use_given, given, computed)
         score[~applies] = np.nan
         scores[metric.score_id] = score
