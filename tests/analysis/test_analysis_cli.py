@@ -28,6 +28,7 @@ from openpyxl import load_workbook
 
 from xl_league import compute_league_tables, load_methodology
 from xl_league.analysis import compare
+from xl_league.cli import main
 from xl_league.cli.analysis_commands import (COMMANDS, compare_command, explain_command,
                                              what_it_takes_command, whatif_command)
 from xl_league.analysis.render import compare_csv, neutralise
@@ -70,7 +71,8 @@ def books(tmp_path):
 
 
 def run(command, *args):
-    return CliRunner().invoke(command, [str(a) for a in args])
+    """The command as a user runs it: through xl-league's group (its one error wrapper)."""
+    return CliRunner().invoke(main, [command.name, *(str(a) for a in args)])
 
 
 def input_fingerprint(path: Path) -> dict[str, str]:

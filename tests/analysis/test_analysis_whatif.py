@@ -283,7 +283,7 @@ def test_banded_metrics_use_their_thresholds():
         "Access to services", "direction": "higher", "scoring": "banded",
         "rule": ">=90:1; >80:2; >70:3; else:4", "peer_group": "type", "types": "acute",
         "in_average": "yes"}]
-    cat = catalogue_from_rows("2025/26", [{k: r[k] for k in CATALOGUE_COLUMNS} for r in rows],
+    cat = catalogue_from_rows("2025/26", [{k: r.get(k, "") for k in CATALOGUE_COLUMNS} for r in rows],
                               load_methodology().types)
     v = values().assign(OF0900=[95.0, 95.0, 75.0, 95.0, 95.0])
     # A3: OF1013 2.5, OF1082 4.0, OF1900 3 → 3.17, segment 3. Score 2 → 2.83 (3); 1 → 2.5 (2)

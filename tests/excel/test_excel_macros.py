@@ -137,7 +137,7 @@ def test_recalculate_overrides_like_the_command_line(demo_book, tmp_path):
         assert b == a, name
     assert report.results.cut_points["c1"].tolist() == [2.1]
     # the packs and the what-if then use the recorded overrides, as xl-league packs does
-    inputs, results = macros.compute(book, recorded=True)
+    results = macros.compute(book, recorded=True).results
     assert results.cut_points["c1"].tolist() == [2.1]
     assert results.methodology.bootstrap_replicates == 0
 
