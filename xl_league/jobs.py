@@ -81,9 +81,14 @@ def import_nhse(csvs: Sequence[str | Path], out: str | Path, *, quarter: str | N
     wb = build_template(meth, imported.catalogue)
     fill_inputs(wb, imported.organisations, imported.values, quarter=imported.quarter,
                 catalogue=imported.catalogue)
-    set_setting(wb, "cut_points_source", source)
+    set_setting(wb, "cut_points_source", source,
+                help="How import-nhse chose the cut-points (shown on About and Cut-points). "
+                     "Changing the cut-points above does not change this note.")
     if meth.domain_cut_points:
-        set_setting(wb, "domain_cut_points", format_domain_cut_points(meth.domain_cut_points))
+        set_setting(wb, "domain_cut_points", format_domain_cut_points(meth.domain_cut_points),
+                    help="Fixed cut-points of each domain's segments (OF4100-OF4105), inferred "
+                         "from NHS England's published domain segments; a domain not listed "
+                         "is cut at quartiles of its domain scores.")
     inputs = read_inputs(wb)
     results, problem = None, None
     if inputs.problems:
@@ -105,9 +110,12 @@ def choose_cut_points(imported: NhseImport, given: Sequence[float] | None = None
     come from, and warnings (see :func:`import_nhse`)."""
     meth = load_methodology()
     warnings: list[str] = []
+    domains = ""
     if imported.domain_cut_points:
         meth = dataclasses.replace(meth, domain_cut_points=tuple(
             (d, inf.points) for d, inf in imported.domain_cut_points.items()))
+        domains = (f"; domain cut-points likewise from the published domain segments of "
+                   f"{len(imported.domain_cut_points)} domain(s) (Settings: domain_cut_points)")
     types = imported.organisations["type"]
     counts = types.value_counts()
 
@@ -125,7 +133,7 @@ def choose_cut_points(imported: NhseImport, given: Sequence[float] | None = None
                                 f"cut-points NHS England's published segments imply "
                                 f"({inf.text()}): the published segments will not be "
                                 "reproduced")
-        return meth, source, warnings
+        return meth, source + domains, warnings
     if inferred:
         pool_key, inf = next(iter(inferred.items()))
         pool = tuple(pool_key.split(" + "))
@@ -165,7 +173,7 @@ def choose_cut_points(imported: NhseImport, given: Sequence[float] | None = None
                             "--cutoffs c1,c2,c3")
     source = "quartiles of the published averages of the trusts imported" + (
         " (not the whole nation)" if warnings else "")
-    return meth, source, warnings
+    return meth, source + domains, warnings
 
 
 def workbook_results(book: str | Path, *, cut_points: Sequence[float] | None = None,

@@ -300,7 +300,8 @@ def read_nhse_trust_data(paths: Sequence[Path | str] | Path | str, quarter: str 
         wide = wide.copy()
         wide[unrounded.columns] = unrounded
     else:
-        warnings += _approximate_in_raw_mode(fits, cat, types, meth)
+        wide, more = _order_ties_by_rank(wide, ranks, cat, types, meth)
+        warnings += more + _approximate_in_raw_mode(fits, cat, types, meth)
     values, more = _engine_values(wide, cat, scores, types)
     warnings += more
     organisations["in_deficit"] = _flags(rows, "OF5004", organisations["code"],
@@ -360,6 +361,47 @@ def _inferred_cut_points(published: pd.DataFrame, types: pd.Series, meth: Method
                 if found is not None:
                     domains[domain] = found
     return cuts, domains
+
+
+#: Step between raw values tied at the printed precision but ranked apart by NHS England
+#: (far below any printed precision, so every value still rounds to what was printed).
+_TIE_STEP = 1e-7
+
+
+def _order_ties_by_rank(wide: pd.DataFrame, ranks: pd.DataFrame, cat: Catalogue,
+                        types: pd.Series, meth: Methodology) -> tuple[pd.DataFrame, list[str]]:
+    """Raw mode: values tied at the printed precision that NHS England ranked apart (its Rank
+    column orders the unrounded values) are set apart by a step far below the printed
+    precision, in Rank order, so they score as NHS England scored them."""
+    wide = wide.copy()
+    moved: list[str] = []
+    for metric in cat:
+        raw_id = metric.value_id
+        if metric.scoring != "ranked" or raw_id not in wide.columns or raw_id not in ranks:
+            continue
+        for org_type in dict.fromkeys(types):
+            who = wide.index[(types == org_type).to_numpy() & wide[raw_id].notna().to_numpy()
+                             & ranks[raw_id].notna().to_numpy()]
+            if len(who) < 2:
+                continue
+            value, rank = wide.loc[who, raw_id], ranks.loc[who, raw_id]
+            better = value if metric.higher_is_better else -value
+            # the Rank must agree with every strict order of the printed values
+            order = np.argsort(-better.to_numpy(), kind="stable")
+            b_sorted, r_sorted = better.to_numpy()[order], rank.to_numpy()[order]
+            strictly = b_sorted[:-1] > b_sorted[1:]
+            if np.any(strictly & (r_sorted[:-1] >= r_sorted[1:])):
+                continue  # this Rank is not an order of these values: leave them as printed
+            first = rank.groupby(value).transform("min")
+            step = (rank - first) * _TIE_STEP
+            if (step > 0).any():
+                wide.loc[who, raw_id] = value - step if metric.higher_is_better else value + step
+                moved.append(raw_id)
+    if not moved:
+        return wide, []
+    return wide, [f"{', '.join(dict.fromkeys(moved))}: values equal at the printed precision "
+                  "but ranked apart by NHS England are set apart in its Rank order (by "
+                  f"{_TIE_STEP:g} per place, below the printed precision)"]
 
 
 def _approximate_in_raw_mode(fits: list[PeerGroupFit], cat: Catalogue, types: pd.Series,

@@ -293,10 +293,17 @@ def fill_inputs(wb: Workbook, organisations: pd.DataFrame, values: pd.DataFrame,
         _set_setting(wb[SETTINGS_SHEET], "quarter", quarter)
 
 
-def set_setting(wb: Workbook, key: str, value: object) -> None:
-    """Type ``value`` against ``key`` on the Settings sheet (a row is added for a new key)."""
-    if SETTINGS_SHEET in wb.sheetnames:
-        _set_setting(wb[SETTINGS_SHEET], key, value)
+def set_setting(wb: Workbook, key: str, value: object, help: str | None = None) -> None:
+    """Type ``value`` against ``key`` on the Settings sheet (a row is added for a new key),
+    with ``help`` in column C when given."""
+    if SETTINGS_SHEET not in wb.sheetnames:
+        return
+    ws = wb[SETTINGS_SHEET]
+    _set_setting(ws, key, value)
+    if help:
+        for row in ws.iter_rows(min_col=1, max_col=1):
+            if str(row[0].value or "").strip() == key:
+                ws.cell(row=row[0].row, column=3, value=help)
 
 
 #: Settings key an import fills with how its cut-points were chosen (shown on About and
