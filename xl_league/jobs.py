@@ -157,11 +157,16 @@ def choose_cut_points(imported: NhseImport, given: Sequence[float] | None = None
             source += (f" (NHS England's cut-points are national; this import has no "
                        f"{', '.join(missing)} trusts, so any point in these intervals "
                        "reproduces its published segments)")
+            warnings.append(f"the import holds only {trusts(pool)} trusts of the national pool "
+                            f"({', '.join(missing)} missing): NHS England's national cut-points "
+                            f"are known only to lie in {inf.text()}; the workbook uses "
+                            f"{inf.points_text()} (Settings), which reproduce every published "
+                            "segment")
         for other in list(inferred)[1:]:
             warnings.append(f"cut-points inferred for {other} ({inferred[other].text()}) are "
                             f"not used: the workbook holds one set of fixed cut-points, those "
                             f"of {pool_key}")
-        return meth, source, warnings
+        return meth, source + domains, warnings
     for pool in meth.national_pools:
         present = [t for t in pool if t in counts.index]
         missing = [t for t in pool if t not in counts.index]
@@ -171,8 +176,8 @@ def choose_cut_points(imported: NhseImport, given: Sequence[float] | None = None
                             f"pool ({', '.join(missing)} missing): the cut-points are quartiles "
                             "of these trusts only, not national; give NHS England's with "
                             "--cutoffs c1,c2,c3")
-    source = "quartiles of the published averages of the trusts imported" + (
-        " (not the whole nation)" if warnings else "")
+    source = "quartiles of the average metric scores of the trusts imported" + (
+        " (only part of the national pool, not national)" if warnings else "")
     return meth, source + domains, warnings
 
 
