@@ -91,10 +91,10 @@ def test_domain_scores_and_segments_equal_nhs_englands(imported, quarter):
 @pytest.mark.parametrize("quarter", nhse_data.QUARTERS)
 def test_inferred_cut_points_are_recorded_where_the_user_sees_them(imported, quarter):
     done, path, _ = imported[quarter]
+    stdout, stderr = (" ".join(t.split()) for t in (done.stdout, done.stderr))  # unwrapped
     assert f"cut-points inferred from NHS England's published segments of the 61 non-acute " \
-           f"trusts imported: {IMPLIED[quarter]}" in done.stdout
-    assert "only 61 non-acute trusts of the national pool (acute, ambulance missing)" in \
-        done.stderr
+           f"trusts imported: {IMPLIED[quarter]}" in stdout
+    assert "only 61 non-acute trusts of the national pool (acute, ambulance missing)" in stderr
     wb = openpyxl.load_workbook(path)
     settings = {r[0]: r[1] for r in wb["Settings"].iter_rows(values_only=True)}
     assert settings["cut_point_rule"] == "fixed"
@@ -134,7 +134,7 @@ def test_cutoffs_given_still_win(tmp_path):
     done = run("import-nhse", nhse_data.MH_CSV, "-o", path, "--cutoffs", "2.0,2.4,2.8")
     assert done.exit_code == 0, done.output
     assert "cut-points given with --cutoffs at import: 2, 2.4, 2.8" in done.stdout
-    assert "--cutoffs c1, c2, c3 lie outside" in done.stderr
+    assert "--cutoffs c1, c2, c3 lie outside" in " ".join(done.stderr.split())
     settings = {r[0]: r[1] for r in openpyxl.load_workbook(path)["Settings"].iter_rows(
         values_only=True)}
     assert (settings["cut_point_1"], settings["cut_point_2"], settings["cut_point_3"]) == \
@@ -157,13 +157,13 @@ def test_smallest_grid_of_part_of_a_wider_pool():
     np.testing.assert_allclose(grid_scores(printed, 120), 1 + 3 * b / (n - 1))
 
 
-def test_rank_refuses_a_grid_that_puts_a_lower_ranked_trust_level_with_a_better_one():
-    printed = np.array([1.00, 1.00, 4.00])
+def test_rank_refuses_a_grid_that_gives_a_trust_fewer_better_than_its_rank_says():
+    printed = np.array([1.00, 2.50, 4.00])
     assert smallest_grid(printed) == 3
-    # ranked 1st and 2nd within the file: the second has at least one organisation better,
-    # so 1.00 must stand for 1 + 3/(n - 1) < 1.005, n >= 602
-    assert smallest_grid(printed, ranks=np.array([1, 2, 3])) == 602
-    assert smallest_grid(printed, ranks=np.array([1, 1, 3])) == 3
+    # ranked 3rd within the file (a trust without a score is 2nd): at least 2 organisations
+    # are better than it, so 2.50 cannot be b = 1 of n = 3; n = 5 gives b = 2
+    assert smallest_grid(printed, ranks=np.array([1, 3, 4])) == 5
+    assert smallest_grid(printed, ranks=np.array([1, 2, 3])) == 3
 
 
 def _wide(rows: dict[str, dict[str, float]]) -> pd.DataFrame:
@@ -276,10 +276,9 @@ def _summary_rows(code, org_type, average, segment):
             _row(code, org_type, "OF5000", segment), _row(code, org_type, "OF5005", segment)]
 
 
-def _nation(tmp_path: Path, averages) -> Path:
+def _nation(tmp_path: Path, averages, segments=(1, 1, 2, 2, 3, 3, 4, 4, 4)) -> Path:
     """Three trusts of each type with published averages and segments."""
     rows = []
-    segments = [1, 1, 2, 2, 3, 3, 4, 4, 4]
     for i, (avg, seg) in enumerate(zip(averages, segments)):
         org_type = ("acute", "non-acute", "ambulance")[i % 3]
         rows += _summary_rows(f"R{i}", org_type, avg, seg)
@@ -287,7 +286,7 @@ def _nation(tmp_path: Path, averages) -> Path:
 
 
 def test_all_types_imported_checks_national_quartiles_against_the_interval(tmp_path):
-    averages = [1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0, 4.0]  # OF1080 scores = the averages
+    averages = [1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0, 4.0]
     imp = read_nhse_trust_data(_nation(tmp_path, averages))
     meth, source, warnings = choose_cut_points(imp)
     assert meth.cut_point_rule == "fixed"
@@ -303,10 +302,16 @@ def test_all_types_imported_checks_national_quartiles_against_the_interval(tmp_p
 
 
 def test_quartiles_outside_the_interval_warn(tmp_path):
-    averages = [1.0, 1.0, 1.1, 1.1, 1.2, 1.2, 4.0, 4.0, 4.0]
-    imp = read_nhse_trust_data(_nation(tmp_path, averages))
-    _, _, warnings = choose_cut_points(imp)
-    assert len(warnings) == 1 and "lie outside the interval" in warnings[0]
+    # segments far from quartiles: c1 in (1.0, 1.1], c2 in (1.4, 1.5], c3 in (1.6, 1.7] while
+    # QUARTILE.INC gives 1.2, 1.4, 1.6
+    averages = [1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7, 1.8]
+    imp = read_nhse_trust_data(_nation(tmp_path, averages, (1, 2, 2, 2, 2, 3, 3, 4, 4)))
+    meth, _, warnings = choose_cut_points(imp)
+    assert len(warnings) == 1
+    assert warnings[0].startswith("national quartiles of the published averages (1.200, "
+                                  "1.400, 1.600) lie outside the interval NHS England's "
+                                  "segments imply for c1, c2, c3")
+    assert meth.fixed_cut_points == (1.05, 1.45, 1.65)  # the inferred ones are used
 
 
 def test_without_published_segments_a_partial_pool_is_not_called_national(tmp_path):
