@@ -141,7 +141,10 @@ def reconstruct_scores(wide: pd.DataFrame, ranks: pd.DataFrame, types: pd.Series
     scores = wide[[c for c in wide.columns if c.startswith("OF1")]].copy()
     options: list[tuple[PeerGroupFit, pd.Index, list[np.ndarray | None]]] = []
     for metric in cat:
-        if metric.scoring != "ranked" or metric.score_id not in scores.columns:
+        # ranked metrics; and supplied ones too (a metric the catalogue lacks is imported as
+        # supplied, yet may be ranked): kept as printed unless the published results say
+        # otherwise
+        if metric.scoring not in ("ranked", "supplied") or metric.score_id not in scores.columns:
             continue
         printed = scores[metric.score_id]
         raw = (wide[metric.value_id] if metric.value_id in wide.columns
@@ -155,10 +158,11 @@ def reconstruct_scores(wide: pd.DataFrame, ranks: pd.DataFrame, types: pd.Series
                     else None)
             sizes = grid_sizes(printed[who], rank, best=best, worst=worst)
             values = [grid_scores(printed[who], n, best=best, worst=worst) for n in sizes]
+            ranked = metric.scoring == "ranked"
             fit = PeerGroupFit(metric.score_id, org_type, len(who), tuple(sizes),
-                               sizes[0] if sizes else None)
+                               sizes[0] if sizes and ranked else None)
             options.append((fit, who, values + [None]))  # None = as printed
-    choice = [0 if fit.sizes else len(vals) - 1 for fit, _, vals in options]
+    choice = [0 if fit.chosen is not None else len(vals) - 1 for fit, _, vals in options]
 
     def apply(chosen: list[int]) -> pd.DataFrame:
         out = scores.copy()
@@ -183,7 +187,8 @@ def reconstruct_scores(wide: pd.DataFrame, ranks: pd.DataFrame, types: pd.Series
                         best_misses, choice, improved = misses, trial, True
     fits = [PeerGroupFit(fit.metric, fit.org_type, fit.scored, fit.sizes,
                          fit.sizes[j] if j < len(fit.sizes) else None)
-            for (fit, _, _), j in zip(options, choice)]
+            for (fit, _, _), j in zip(options, choice)
+            if cat[fit.metric].scoring == "ranked" or j < len(fit.sizes)]
     return apply(choice), fits
 
 

@@ -385,3 +385,35 @@ def test_the_floor_is_catalogue_data():
     assert [(b.op, b.threshold, b.score) for b in metric.floor] == [("<=", 50.0, 4.0)]
     with pytest.raises(XlLeagueError, match="not a floor like '<70:4'"):
         catalogue_from_rows("2025/26", [dict(row, rule="below 50")], meth.types)
+
+
+def test_a_ranked_score_the_catalogue_lacks_is_read_by_the_published_averages(tmp_path):
+    """OF1999 is not in the catalogue (imported as a supplied score): kept as printed unless
+    NHS England's averages need its unrounded values, here those of a 135-organisation grid."""
+    printed, averages = [1.07, 1.25, 2.61, 3.60], [1.03, 1.12, 1.81, 2.30]
+    rows = []
+    for i, (s, a) in enumerate(zip(printed, averages)):
+        rows += [dict(_row(f"M{i}", "non-acute", "OF1999", s), Domain="Patient safety"),
+                 _row(f"M{i}", "non-acute", "OF1035", 1)]
+    plain = read_nhse_trust_data(_write(tmp_path / "plain.csv", rows))
+    assert plain.values["OF1999"].tolist() == printed
+    rows += [_row(f"M{i}", "non-acute", "OF5002", a) for i, a in enumerate(averages)]
+    imp = read_nhse_trust_data(_write(tmp_path / "with-averages.csv", rows))
+    np.testing.assert_allclose(imp.values["OF1999"], grid_scores(printed, 135))
+    assert [(f.metric, f.chosen) for f in imp.peer_groups if f.metric == "OF1999"] == \
+        [("OF1999", 135)]
+
+
+@pytest.mark.nhse_data
+def test_a_mistyped_domain_cut_point_setting_is_a_problem_naming_the_cell(imported, tmp_path):
+    _, path, _ = imported["Q1 2025/26"]
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Settings"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "domain_cut_points")
+    ws.cell(row, 2).value = "Patient safety: 2.5, 2.1, 2.9"
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    result = run("check", bad)
+    assert result.exit_code == 1
+    assert f"B{row}" in result.output and "Patient safety" in result.output
+    assert "three increasing cut-points" in " ".join(result.output.split())
