@@ -45,6 +45,9 @@ from .engine.catalogue import Catalogue, Metric, load_catalogue
 from .engine.inputs import normalise_type
 from .engine.methodology import Methodology, load_methodology
 from .errors import InputError
+from .cut_point_inference import InferredCutPoints, infer_cut_points
+from .nhse_scores import (DOMAIN_SCORE_IDS, DOMAIN_SEGMENT_IDS, PeerGroupFit,
+                          reconstruct_scores)
 
 __all__ = ["NhseImport", "read_nhse_trust_data", "read_nhse_league_table", "parse_quarter",
            "TRUST_DATA_COLUMNS", "LEAGUE_TABLE_COLUMNS", "PUBLISHED_SUMMARY"]
@@ -85,6 +88,10 @@ class NhseImport:
     ``segment`` (OF5000), ``final_segment`` (OF5005), ``in_rsp`` (OF5007), ``position`` (the
     Rank of OF5000), then the domain scores and segments under their IDs (OF4000…OF4105).
     ``catalogue``: the catalogue given, extended with any published score it lacked.
+    ``cut_points``: per national pool present (e.g. ``"acute + non-acute + ambulance"``), the
+    cut-points NHS England's published averages and unadjusted segments imply (None where the
+    file has neither); ``domain_cut_points``: the same per domain from OF40xx / OF41xx.
+    ``peer_groups``: how each ranked metric's printed scores were read (grid size n per type).
     """
 
     organisations: pd.DataFrame
@@ -94,6 +101,9 @@ class NhseImport:
     catalogue: Catalogue
     published: pd.DataFrame
     warnings: tuple[str, ...] = ()
+    cut_points: dict[str, InferredCutPoints] = dataclasses.field(default_factory=dict)
+    domain_cut_points: dict[str, InferredCutPoints] = dataclasses.field(default_factory=dict)
+    peer_groups: tuple[PeerGroupFit, ...] = ()
 
 
 def parse_quarter(text: str) -> tuple[int, int] | None:
@@ -236,7 +246,9 @@ def read_nhse_trust_data(paths: Sequence[Path | str] | Path | str, quarter: str 
     ``paths``: one or several files (e.g. one per trust type); their rows are concatenated.
     ``quarter``: e.g. ``"Q2 2025/26"``; default the latest quarter present.
     ``scores``: ``"published"`` passes the raw OF0xxx values and NHS England's OF1xxx scores
-    (a supplied score wins in the engine, so the published scores are reproduced exactly);
+    (a supplied score wins in the engine), ranked scores as NHS England's unrounded ones
+    reconstructed from the printed 2 dp (:mod:`xl_league.nhse_scores`), so the published
+    averages, segments and positions are reproduced exactly;
     ``"raw"`` passes the raw values and only the scores the engine cannot compute (supplied
     metrics, or metrics with no raw value in the file), so everything else is rescored.
     Published scores of metrics missing from the catalogue are imported as supplied scores
@@ -273,6 +285,7 @@ def read_nhse_trust_data(paths: Sequence[Path | str] | Path | str, quarter: str 
     wide = wide.reindex(organisations["code"])
     wide.index.name = "code"
     wide.columns.name = None
+    ranks = _ranks(rows, wide.index)
 
     cat, warnings = _extend_catalogue(rows, wide, cat)
     types = organisations.set_index("code")["type"]
@@ -280,16 +293,142 @@ def read_nhse_trust_data(paths: Sequence[Path | str] | Path | str, quarter: str 
     warnings += more
     wide, more = _drop_unscored_values(wide, cat)
     warnings += more
+    unrounded, fits = reconstruct_scores(wide, ranks, types, cat, best=meth.best_score,
+                                         worst=meth.worst_score)
+    printed = wide
+    if scores == "published":
+        wide = wide.copy()
+        wide[unrounded.columns] = unrounded
+    else:
+        wide, more = _order_ties_by_rank(wide, ranks, cat, types, meth)
+        warnings += more + _approximate_in_raw_mode(fits, cat, types, meth)
     values, more = _engine_values(wide, cat, scores, types)
     warnings += more
     organisations["in_deficit"] = _flags(rows, "OF5004", organisations["code"],
                                          "OF5004 financial override")
     organisations["in_rsp"] = _flags(rows, "OF5007", organisations["code"],
                                      "OF5007 Recovery Support Programme flag")
-    published = _published(rows, wide)
+    published = _published(rows, printed)
+    cuts, domain_cuts = _inferred_cut_points(published, types, meth)
     return NhseImport(organisations=organisations, values=values, quarter=chosen,
                       quarters_available=available, catalogue=cat, published=published,
-                      warnings=tuple(warnings))
+                      warnings=tuple(warnings), cut_points=cuts, domain_cut_points=domain_cuts,
+                      peer_groups=tuple(fits))
+
+
+def _ranks(rows: pd.DataFrame, codes: pd.Index) -> pd.DataFrame:
+    """The file's Rank column, trusts × metric IDs (NaN where blank or not a number)."""
+    if "Rank" not in rows.columns:
+        return pd.DataFrame(index=codes)
+    rank = pd.to_numeric(rows["Rank"].where(~rows["Rank"].str.lower().isin(_MISSING)),
+                         errors="coerce")
+    wide = rows.assign(_rank=rank).pivot(index="Trust_code", columns="Metric_ID",
+                                         values="_rank")
+    wide = wide.reindex(codes)
+    wide.columns.name = None
+    return wide.astype(float)
+
+
+def _pool_text(pool: tuple[str, ...], types: pd.Series) -> str:
+    counts = types.value_counts()
+    return " + ".join(f"{int(counts[t])} {t}" for t in pool if t in counts.index)
+
+
+def _inferred_cut_points(published: pd.DataFrame, types: pd.Series, meth: Methodology
+                         ) -> tuple[dict[str, InferredCutPoints], dict[str, InferredCutPoints]]:
+    """Cut-points per national pool (from OF5002 / OF5003), and per domain (OF40xx / OF41xx)."""
+    cuts: dict[str, InferredCutPoints] = {}
+    for pool in meth.national_pools:
+        members = types.isin(pool)
+        if not members.any():
+            continue
+        found = infer_cut_points(published.loc[members, "average_score"],
+                                 published.loc[members, "unadjusted_segment"],
+                                 best=meth.best_score, worst=meth.worst_score)
+        if found is not None:
+            cuts[" + ".join(pool)] = found
+    domains: dict[str, InferredCutPoints] = {}
+    if len(cuts) == 1:  # one pool of trusts (domain segments are not published for ICBs)
+        for domain, score_id in DOMAIN_SCORE_IDS.items():
+            segment_id = DOMAIN_SEGMENT_IDS[domain]
+            if score_id in published.columns and segment_id in published.columns:
+                try:
+                    found = infer_cut_points(published[score_id], published[segment_id],
+                                             best=meth.best_score, worst=meth.worst_score,
+                                             what=f"{domain} domain score")
+                except InputError:
+                    found = None  # not cut by thresholds: leave the domain to quartiles
+                if found is not None:
+                    domains[domain] = found
+    return cuts, domains
+
+
+#: Step between raw values tied at the printed precision but ranked apart by NHS England
+#: (far below any printed precision, so every value still rounds to what was printed).
+_TIE_STEP = 1e-7
+
+
+def _order_ties_by_rank(wide: pd.DataFrame, ranks: pd.DataFrame, cat: Catalogue,
+                        types: pd.Series, meth: Methodology) -> tuple[pd.DataFrame, list[str]]:
+    """Raw mode: values tied at the printed precision that NHS England ranked apart (its Rank
+    column orders the unrounded values) are set apart by a step far below the printed
+    precision, in Rank order, so they score as NHS England scored them."""
+    wide = wide.copy()
+    moved: list[str] = []
+    for metric in cat:
+        raw_id = metric.value_id
+        if metric.scoring != "ranked" or raw_id not in wide.columns or raw_id not in ranks:
+            continue
+        for org_type in dict.fromkeys(types):
+            who = wide.index[(types == org_type).to_numpy() & wide[raw_id].notna().to_numpy()
+                             & ranks[raw_id].notna().to_numpy()]
+            if len(who) < 2:
+                continue
+            value, rank = wide.loc[who, raw_id], ranks.loc[who, raw_id]
+            better = value if metric.higher_is_better else -value
+            # the Rank must agree with every strict order of the printed values
+            order = np.argsort(-better.to_numpy(), kind="stable")
+            b_sorted, r_sorted = better.to_numpy()[order], rank.to_numpy()[order]
+            strictly = b_sorted[:-1] > b_sorted[1:]
+            if np.any(strictly & (r_sorted[:-1] >= r_sorted[1:])):
+                continue  # this Rank is not an order of these values: leave them as printed
+            first = rank.groupby(value).transform("min")
+            step = (rank - first) * _TIE_STEP
+            if (step > 0).any():
+                wide.loc[who, raw_id] = value - step if metric.higher_is_better else value + step
+                moved.append(raw_id)
+    if not moved:
+        return wide, []
+    return wide, [f"{', '.join(dict.fromkeys(moved))}: values equal at the printed precision "
+                  "but ranked apart by NHS England are set apart in its Rank order (by "
+                  f"{_TIE_STEP:g} per place, below the printed precision)"]
+
+
+def _approximate_in_raw_mode(fits: list[PeerGroupFit], cat: Catalogue, types: pd.Series,
+                             meth: Methodology) -> list[str]:
+    """Raw mode: ranked metrics whose peer group reaches beyond the imported files."""
+    present = set(types)
+    wider: dict[str, list[str]] = {}
+    for fit in fits:
+        if fit.wider_than_file:
+            n = fit.peer_group_size
+            among = f"ranked among {n}" if n else "scores fit no ranking of the file's trusts"
+            wider.setdefault(fit.metric, []).append(
+                f"{fit.org_type}: {among}, {fit.scored} in the file")
+    for metric in cat:
+        if metric.scoring != "ranked" or metric.peer_group != "national":
+            continue
+        missing = [t for pool in meth.national_pools if present & set(pool)
+                   for t in pool if t in metric.types and t not in present]
+        if missing and metric.score_id in {f.metric for f in fits}:
+            wider.setdefault(metric.score_id, []).append(
+                f"ranked nationally; no {', '.join(missing)} trusts imported")
+    if not wider:
+        return []
+    listed = "; ".join(f"{m} ({', '.join(dict.fromkeys(why))})" for m, why in wider.items())
+    return [f"raw scores are approximate for {len(wider)} ranked metric(s) whose peer group "
+            f"holds organisations not in the imported file(s), until the other types' files "
+            f"are imported too: {listed}"]
 
 
 def _organisations(rows: pd.DataFrame, meth: Methodology) -> pd.DataFrame:

@@ -18,11 +18,9 @@ from nhse_data import MH_CSV as NHSE_FILE
 # fixed national cut-points inside the gaps the published unadjusted segments leave
 CUTS = {"Q1 2025/26": (2.05, 2.325, 2.62), "Q2 2025/26": (2.065, 2.345, 2.66)}
 # NHS England averages unrounded metric scores, the file holds them to 2 dp: these trusts'
-# published averages differ by 0.01 from the mean of the published scores
+# published averages differ by 0.01 from the mean of the printed scores (the import now
+# reconstructs the unrounded scores, so they agree exactly)
 AVERAGE_DIFFERS = {"Q1 2025/26": {"TAH"}, "Q2 2025/26": {"RV3", "RX2", "RY2", "RY8", "RYV"}}
-# ... which moves these league positions (RRE: its own average agrees, but RYV's published
-# 1.80 ties with RLY for 1st, so RRE is 3rd where the recomputed 1.81 makes it joint 2nd)
-POSITION_DIFFERS = {"Q1 2025/26": set(), "Q2 2025/26": {"RYV", "RRE", "RV3", "RY2"}}
 
 needs_data = pytest.mark.skipif(not NHSE_FILE.exists(),
                                 reason=f"NHS England's published data not found at {NHSE_FILE}")
@@ -84,7 +82,11 @@ def test_real_file_flags_match_published(raw_csv, quarter):
 @pytest.mark.parametrize("quarter", list(CUTS))
 def test_published_scores_reproduce_segments_and_positions(raw_csv, quarter):
     imp = read_nhse_trust_data([NHSE_FILE], quarter=quarter, scores="published")
-    meth = load_methodology().with_settings(cut_points=CUTS[quarter], bootstrap_replicates=0)
+    # the cut-points come from the file itself: a point inside what its segments imply
+    (pool, inferred), = imp.cut_points.items()
+    assert pool == "acute + non-acute + ambulance"
+    assert all(iv.contains(c) for iv, c in zip(inferred.intervals, CUTS[quarter]))
+    meth = load_methodology().with_settings(cut_points=inferred.points, bootstrap_replicates=0)
     result = compute_league_tables(imp.organisations, imp.values, meth, imp.catalogue)
     league = result.league.loc[imp.published.index]
     pub = imp.published
@@ -93,28 +95,42 @@ def test_published_scores_reproduce_segments_and_positions(raw_csv, quarter):
     ranks = raw_csv[(raw_csv["Quarter"] == quarter) & (raw_csv["Metric_ID"] == "OF5000")]
     published_ranks = ranks.set_index("Trust_code")["Rank"].astype(float)
     assert pub["position"].to_dict() == published_ranks.to_dict()
-    # every published score was used as given
+    # every published score was used as given (ranked ones unrounded: within half a cent)
     scored = [c for c in imp.values.columns if c.startswith("OF1")]
     assert result.supplied_scores.loc[pub.index, scored].to_numpy()[
         imp.values[scored].notna().to_numpy()].all()
+    printed = raw_csv[raw_csv["Quarter"] == quarter].pivot(
+        index="Trust_code", columns="Metric_ID", values="Value").astype(float)
+    gap = (imp.values[scored] - printed[scored].reindex(imp.values.index)).abs()
+    assert (gap.fillna(0) <= 0.005 + 1e-9).all().all()
+    assert (gap.fillna(0) > 1e-6).any().any()  # some are not the printed 2 dp
     # segments: unadjusted (OF5003), after the override (OF5000), final incl. 5 (OF5005)
     for ours, theirs in (("unadjusted_segment", "unadjusted_segment"), ("segment", "segment"),
                          ("final_segment", "final_segment")):
         assert league[ours].astype(int).to_dict() == pub[theirs].astype(int).to_dict(), ours
-    # averages: equal to 2 dp except the known trusts, which differ by 0.01 exactly
-    diff = (league["average_score"] - pub["average_score"]).round(6)
-    assert set(diff.index[diff != 0]) == AVERAGE_DIFFERS[quarter]
-    assert diff.abs().max() == pytest.approx(0.01)
-    unrounded = league["average_score_unrounded"]
-    assert ((unrounded - pub["average_score"]).abs() < 0.01).all()
-    # positions: equal except where a differing average moves them
-    moved = league["position"].astype(int) != pub["position"].astype(int)
-    assert set(league.index[moved]) == POSITION_DIFFERS[quarter]
-    assert AVERAGE_DIFFERS[quarter] - POSITION_DIFFERS[quarter] <= {"TAH", "RX2", "RY8"}
-    # ranked by our segments on NHS England's averages, every published position is reproduced
-    positions = league_positions(league["type"], league["segment"].astype(float).to_numpy(),
-                                 pub["average_score"].to_numpy())
-    assert positions.astype(int).tolist() == pub["position"].astype(int).tolist()
+    # averages and positions: exactly NHS England's, every trust (the printed 2-dp scores
+    # alone missed AVERAGE_DIFFERS and moved POSITION_DIFFERS)
+    assert (league["average_score"] == pub["average_score"]).all()
+    assert league["position"].astype(int).to_dict() == pub["position"].astype(int).to_dict()
+    assert AVERAGE_DIFFERS[quarter] and AVERAGE_DIFFERS[quarter] <= set(league.index)
+    printed_mean = printed.reindex(league.index)[[m.score_id for m in imp.catalogue
+                                                  if m.in_average and m.score_id in printed]]
+    from xl_league.engine.averages import round_half_up
+    naive = pd.Series(round_half_up(printed_mean.mean(axis=1).to_numpy(), 2), league.index)
+    assert set(league.index[(naive - pub["average_score"]).abs() > 1e-9]) == \
+        AVERAGE_DIFFERS[quarter]
+    # domain scores and segments (cut at the domain cut-points the file implies)
+    dmeth = meth.with_settings(domain_cut_points=tuple(
+        (d, inf.points) for d, inf in imp.domain_cut_points.items()))
+    result = compute_league_tables(imp.organisations, imp.values, dmeth, imp.catalogue)
+    from xl_league.nhse_scores import DOMAIN_SCORE_IDS, DOMAIN_SEGMENT_IDS
+    for domain, score_id in DOMAIN_SCORE_IDS.items():
+        theirs = pub[score_id]
+        mine = pd.Series(round_half_up(result.domain_scores[domain].to_numpy(), 2),
+                         result.domain_scores.index).reindex(theirs.index)
+        assert ((mine - theirs).abs().fillna(0) < 1e-9).all(), domain
+        seg = result.domain_segments[domain].reindex(theirs.index)
+        assert (seg.fillna(0) == pub[DOMAIN_SEGMENT_IDS[domain]].astype(float).fillna(0)).all()
 
 
 @needs_data

@@ -78,8 +78,8 @@ def import_nhse(csvs: tuple[Path, ...], out: Path, quarter: str | None, scores: 
                 cutoffs) -> None:
     """Import NHS England's trust-data CSV(s) into a filled template workbook.
 
-    With --cutoffs the workbook's Settings get those fixed national cut-points (NHS England
-    pools all 205 trusts, so one type's file cannot derive them)."""
+    Without --cutoffs the cut-points are inferred from NHS England's published averages and
+    segments in the file(s) (recorded on Settings, About and Cut-points); --cutoffs wins."""
     from ..jobs import import_nhse as run_import
 
     with status(stderr(), "Importing…"):
@@ -88,8 +88,9 @@ def import_nhse(csvs: tuple[Path, ...], out: Path, quarter: str | None, scores: 
     orgs = done.imported.organisations
     counts = ", ".join(f"{n} {t}" for t, n in orgs["type"].value_counts(sort=False).items())
     con.print(f"imported {done.imported.quarter}: {counts} ({scores} scores)")
-    for w in done.imported.warnings:
+    for w in done.imported.warnings + done.warnings:
         stderr().print(f"warning: {w}")
+    con.print(f"cut-points {done.cut_points_source}")
     if done.results is None:
         stderr().print(f"warning: not recalculated yet: {done.problem}")
     else:

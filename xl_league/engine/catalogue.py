@@ -3,7 +3,9 @@
 One :class:`Metric` per scored metric, keyed by its score ID (``OF1xxx``). Its raw value, where
 NHS England publishes one, has the value ID ``OF0xxx``. Scoring methods:
 
-``ranked``    score = 1 + 3 × b / (n − 1) within the peer group (b = strictly better values)
+``ranked``    score = 1 + 3 × b / (n − 1) within the peer group (b = strictly better values);
+              an optional floor rule, e.g. ``<70:4`` (below a national standard scores 4
+              whatever its rank: ranked among all its peers first, then floored)
 ``banded``    fixed bands on the raw value, e.g. ``>=0:1; >-1:2; >-2:3; else:4``
 ``combined``  a lookup on the scores of two component metrics (the OF1080 finance matrix)
 ``supplied``  the 1–4 score is typed in (CQC ratings, scores against the trust's own plan)
@@ -59,6 +61,14 @@ class Band:
         return {">=": value >= self.threshold, ">": value > self.threshold,
                 "<=": value <= self.threshold, "<": value < self.threshold}[self.op]
 
+    def matches_array(self, values):
+        """Elementwise :meth:`matches` (NaN never matches)."""
+        import numpy as np
+
+        ops = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
+        with np.errstate(invalid="ignore"):
+            return ops[self.op](np.asarray(values, dtype=float), self.threshold)
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -77,6 +87,7 @@ class Metric:
     components: tuple[str, ...] = ()
     matrix: tuple[tuple[float, ...], ...] = ()
     observed: tuple[tuple[bool, ...], ...] = ()
+    floor: tuple[Band, ...] = ()   # ranked: values matching a band score band.score
     #: the raw values that make sense (lowest, highest; None = no bound): "0 to 100" for a
     #: percentage, "0 or more" for a count or a rate. A value outside is a problem, not a score.
     plausible: tuple[float | None, float | None] = (None, None)
@@ -184,6 +195,20 @@ def _parse_bands(metric: str, rule: str) -> tuple[tuple[Band, ...], float]:
     return tuple(bands), else_score
 
 
+def _parse_floor(metric: str, rule: str) -> tuple[Band, ...]:
+    """A ranked metric's floor rule, e.g. ``<70:4``: matching values score 4 whatever their rank."""
+    bands = []
+    for part in (p for p in rule.split(";") if p.strip()):
+        m = _BAND.match(part.strip())
+        if not m:
+            raise MethodologyError(
+                f"metric {metric}: ranked rule {part.strip()!r} is not a floor like '<70:4' "
+                "(values below 70 score 4 whatever their rank); leave the rule blank for none"
+            )
+        bands.append(Band(m.group(1), float(m.group(2)), float(m.group(3))))
+    return tuple(bands)
+
+
 def _parse_grid(metric: str, text: str, cast) -> tuple[tuple, ...]:
     rows = [tuple(cast(x) for x in r.split()) for r in text.split("|")]
     if len(rows) != 4 or any(len(r) != 4 for r in rows):
@@ -259,6 +284,8 @@ def metric_from_row(row: dict[str, str], known_types: tuple[str, ...]) -> Metric
         extra["bands"], extra["else_score"] = _parse_bands(sid, rule)
     elif scoring == "combined":
         extra["components"], extra["matrix"], extra["observed"] = _parse_combined(sid, rule)
+    elif scoring == "ranked" and rule:
+        extra["floor"] = _parse_floor(sid, rule)
     return Metric(score_id=sid, value_id=value_id, name=get("name") or sid,
                   domain=get("domain"), direction=direction, scoring=scoring, peer_group=peer,
                   types=types, in_average=_yes(get("in_average") or "yes"), rule=rule,

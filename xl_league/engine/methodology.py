@@ -42,6 +42,9 @@ class Methodology:
     quantile_method: str = "linear"
     fixed_cut_points: tuple[float, ...] = ()
     average_decimals: int = 2
+    # domain segments: fixed cut-points per domain, ((domain, (c1, c2, c3)), ...); a domain not
+    # listed is cut at quartiles of its domain scores
+    domain_cut_points: tuple[tuple[str, tuple[float, float, float]], ...] = ()
     # Step 4: financial override
     override_cap_segment: int = 3
     deficit_fallback: bool = True
@@ -99,6 +102,18 @@ class Methodology:
                 "the cut-point rule is 'fixed' but no cut-points were given: "
                 "supply three, e.g. --cutoffs 2.05,2.33,2.62"
             )
+        domain_cuts = []
+        for domain, cuts in self.domain_cut_points:
+            try:
+                cuts = tuple(float(c) for c in cuts)
+            except (TypeError, ValueError):
+                cuts = ()
+            if len(cuts) != 3 or any(b <= a for a, b in zip(cuts, cuts[1:])):
+                raise MethodologyError(
+                    f"domain cut-points {list(cuts)} for {domain} must be three increasing "
+                    "numbers, e.g. 2.05,2.33,2.62")
+            domain_cuts.append((str(domain), cuts))
+        object.__setattr__(self, "domain_cut_points", tuple(domain_cuts))
         if not 0 <= self.bootstrap_replicates <= MAX_REPLICATES:
             raise MethodologyError(
                 f"bootstrap replicates {self.bootstrap_replicates} must be 0 (off) or more, "
@@ -124,6 +139,10 @@ class Methodology:
             changes["fixed_cut_points"] = tuple(cps)
             changes.setdefault("cut_point_rule", "fixed")
         return dataclasses.replace(self, **changes)
+
+    def cut_points_for_domain(self, domain: str) -> tuple[float, float, float] | None:
+        """The fixed cut-points of one domain's segments, or None (quartiles)."""
+        return dict(self.domain_cut_points).get(domain)
 
     def pool_of(self, org_type: str) -> tuple[str, ...]:
         """The national pool (types compared together) that ``org_type`` belongs to."""

@@ -172,17 +172,22 @@ def _domain_segments(dom: pd.DataFrame, types: pd.Series, meth: Methodology
     """Domain segments: quartiles of each domain's scores, with their own cut-points.
 
     NHS England's published domain segments (OF4100–OF4105) have cut-points of their own per
-    domain [measured], so fixed overall cut-points do not apply to domains: under the 'fixed'
-    rule the domains are still cut at national quartiles (blank where too few to cut).
+    domain [measured], so fixed overall cut-points do not apply to domains: a domain with fixed
+    cut-points of its own (``meth.domain_cut_points``) is cut at them; any other is cut at
+    national quartiles (blank where too few to cut).
     """
+    quartiles = meth
     if meth.cut_point_rule == "fixed":
-        meth = meth.with_settings(cut_point_rule="national-quartiles", fixed_cut_points=())
+        quartiles = meth.with_settings(cut_point_rule="national-quartiles", fixed_cut_points=())
     segs = pd.DataFrame(index=dom.index)
     all_cuts = []
     for domain in dom.columns:
         frame = pd.DataFrame({"type": types, "score": round_half_up(dom[domain].to_numpy(), 2)})
+        fixed = meth.cut_points_for_domain(domain)  # e.g. inferred from NHS England's segments
+        rule = (quartiles if fixed is None
+                else meth.with_settings(cut_point_rule="fixed", fixed_cut_points=fixed))
         try:
-            cuts = cut_points(frame, "score", meth, what=f"{domain} domain score")
+            cuts = cut_points(frame, "score", rule, what=f"{domain} domain score")
         except InputError:
             segs[domain] = np.nan  # too few organisations to cut this domain into quartiles
             continue

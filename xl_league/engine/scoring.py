@@ -122,6 +122,8 @@ def score_metrics(organisations: pd.DataFrame, values: pd.DataFrame, catalogue: 
             for group in peer_groups(metric, types, meth):
                 computed[group] = ranked_scores(raw[group], metric.higher_is_better,
                                                 meth.best_score, meth.worst_score)
+            for band in metric.floor:  # e.g. below a national standard: 4 whatever the rank
+                computed[band.matches_array(raw)] = band.score
         elif metric.scoring == "banded":
             computed = banded_scores(raw, metric)
         elif metric.scoring == "combined":

@@ -20,7 +20,8 @@ from ..errors import CellError, MethodologyError, WorkbookError
 from .cells import RawCell, parse_flag_cell, parse_number, parse_text, show
 from .layout import METRICS_SHEET, SETTINGS_SHEET
 
-__all__ = ["read_settings", "read_catalogue"]
+__all__ = ["read_settings", "read_catalogue", "parse_domain_cut_points",
+           "format_domain_cut_points"]
 
 Grid = dict[tuple[int, int], RawCell]
 
@@ -128,6 +129,14 @@ def read_settings(grid: Grid | None, problems: list[WorkbookError]
     elif given and effective_rule != "fixed":
         pass  # partly typed fixed cut-points are unused under a quartile rule
 
+    row, cell = cell_of("domain_cut_points")
+    if cell is not None and str(cell.value or "").strip():
+        parsed_domains = parse_domain_cut_points(str(cell.value))
+        if isinstance(parsed_domains, str):
+            problems.append(CellError(SETTINGS_SHEET, f"B{row}", parsed_domains))
+        else:
+            changes["domain_cut_points"] = parsed_domains
+
     row, cell = cell_of("deficit_fallback")
     if cell is not None:
         parsed = parse_flag_cell(cell, "deficit_fallback")
@@ -154,6 +163,34 @@ def read_settings(grid: Grid | None, problems: list[WorkbookError]
     except MethodologyError as exc:
         problems.append(WorkbookError(f"'{SETTINGS_SHEET}' sheet: {exc}"))
     return meth, quarter
+
+
+def parse_domain_cut_points(text: str):
+    """``"Access to services: 2.1, 2.5, 2.9; Patient safety: ..."`` → ((domain, cuts), ...),
+    or a message saying what is wrong."""
+    from ..engine.catalogue import DOMAINS
+
+    out = []
+    for part in (p.strip() for p in text.split(";") if p.strip()):
+        domain, _, numbers = part.partition(":")
+        domain = domain.strip()
+        if domain not in DOMAINS:
+            return (f"{domain!r} is not a domain for domain_cut_points: use "
+                    f"{', '.join(DOMAINS)} (e.g. 'Patient safety: 2.1, 2.5, 2.9')")
+        try:
+            cuts = tuple(float(x) for x in numbers.replace(" ", "").split(",") if x)
+        except ValueError:
+            cuts = ()
+        if len(cuts) != 3 or any(b <= a for a, b in zip(cuts, cuts[1:])):
+            return (f"{numbers.strip()!r} for {domain} are not three increasing cut-points: "
+                    f"type e.g. '{domain}: 2.1, 2.5, 2.9'")
+        out.append((domain, cuts))
+    return tuple(out)
+
+
+def format_domain_cut_points(domain_cuts) -> str:
+    """The Settings sheet's text for ((domain, cuts), ...)."""
+    return "; ".join(f"{d}: {', '.join(f'{c:g}' for c in cuts)}" for d, cuts in domain_cuts)
 
 
 def read_catalogue(grid: Grid | None, meth: Methodology, problems: list[WorkbookError]

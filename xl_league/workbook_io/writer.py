@@ -38,7 +38,7 @@ from .layout import (metric_note, ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, A
                      LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET, SETTINGS_SHEET,
                      STYLE_HEADER, STYLE_SCORE, STYLE_TEXT)
 
-__all__ = ["fill_inputs", "write_results"]
+__all__ = ["fill_inputs", "write_results", "set_setting", "CUT_POINTS_SOURCE_KEY"]
 
 _TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm"
 _LEFT = Alignment(horizontal="left")
@@ -197,6 +197,33 @@ def fill_inputs(wb: Workbook, organisations: pd.DataFrame, values: pd.DataFrame,
         _set_setting(wb[SETTINGS_SHEET], "quarter", quarter)
 
 
+def set_setting(wb: Workbook, key: str, value: object, help: str | None = None) -> None:
+    """Type ``value`` against ``key`` on the Settings sheet (a row is added for a new key),
+    with ``help`` in column C when given."""
+    if SETTINGS_SHEET not in wb.sheetnames:
+        return
+    ws = wb[SETTINGS_SHEET]
+    _set_setting(ws, key, value)
+    if help:
+        for row in ws.iter_rows(min_col=1, max_col=1):
+            if str(row[0].value or "").strip() == key:
+                ws.cell(row=row[0].row, column=3, value=help)
+
+
+#: Settings key an import fills with how its cut-points were chosen (shown on About and
+#: Cut-points), e.g. "inferred from NHS England's published segments ...: c1 in (2.06, 2.07] ...".
+CUT_POINTS_SOURCE_KEY = "cut_points_source"
+
+
+def _setting_text(wb: Workbook, key: str) -> str:
+    if SETTINGS_SHEET not in wb.sheetnames:
+        return ""
+    for row in wb[SETTINGS_SHEET].iter_rows(min_col=1, max_col=2):
+        if str(row[0].value or "").strip() == key:
+            return str(row[1].value or "").strip()
+    return ""
+
+
 def _set_setting(ws: Worksheet, key: str, value: object) -> None:
     """Value of ``key`` (column A) into column B; appends the key when it is missing."""
     for row in ws.iter_rows(min_col=1, max_col=1):
@@ -320,7 +347,9 @@ def _write_cut_points(wb: Workbook, results: LeagueTables) -> None:
                  "cut-point 1 to below cut-point 2; segment 3: from cut-point 2 to below "
                  "cut-point 3; segment 4: cut-point 3 or above.",
                  "The average is rounded to 2 decimal places first; an average equal to a "
-                 "cut-point goes to the worse segment."):
+                 "cut-point goes to the worse segment.",
+                 *([f"Cut-points: {source}."] if (source := _setting_text(
+                     wb, CUT_POINTS_SOURCE_KEY)) else [])):
         ws.cell(row=r, column=1, value=text)
         r += 1
     format_cut_points_sheet(ws)
@@ -339,7 +368,9 @@ def _write_about(wb: Workbook, when: _dt.datetime, settings_used: Mapping[str, o
     if ws.max_row >= ABOUT_SETTINGS_ROW:
         ws.delete_rows(ABOUT_SETTINGS_ROW, ws.max_row - ABOUT_SETTINGS_ROW + 1)
     r = ABOUT_SETTINGS_ROW
-    for key, value in settings_used.items():
+    source = _setting_text(wb, CUT_POINTS_SOURCE_KEY)
+    shown = dict(settings_used) | ({"Cut-points source": source} if source else {})
+    for key, value in shown.items():
         ws.cell(row=r, column=1, value=str(key))
         _put(ws, r, 2, _cell_value(value)).alignment = _LEFT
         r += 1
