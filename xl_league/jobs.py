@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .demo import national_demo_dataset
+from .demo import scaled_demo_dataset
 from .engine import LeagueTables
 from .errors import WorkbookError, XlLeagueError
 from .nhse import NhseImport, read_nhse_trust_data
@@ -24,9 +24,11 @@ __all__ = ["DEMO_FILENAME", "make_demo", "import_nhse", "ImportResult", "workboo
 DEMO_FILENAME = "nof-league-tables-demo.xlsx"
 
 
-def make_demo(out_dir: str | Path, seed: int = 2025) -> tuple[Path, LeagueTables]:
-    """Template + the synthetic national dataset + a recalculation → DIR/nof-league-tables-demo.xlsx."""
-    data = national_demo_dataset(seed)
+def make_demo(out_dir: str | Path, seed: int = 2025, scale: int = 1
+              ) -> tuple[Path, LeagueTables]:
+    """Template + the synthetic national dataset (``scale`` times over) + a recalculation →
+    DIR/nof-league-tables-demo.xlsx."""
+    data = scaled_demo_dataset(scale, seed)
     wb = build_template()
     fill_inputs(wb, data.organisations, data.values, quarter=data.quarter)
     inputs = read_inputs(wb)
