@@ -95,6 +95,22 @@ def record(out: dict, timing: Timing, key: str, baseline_key: str | None = None,
         out[ratio_key] = timing.ratio
         out.setdefault("pair_ratios", {})[ratio_key] = list(timing.pair_ratios)
         out["spread"][ratio_key] = spread(timing.pair_ratios)
+    line = f"  {key} {_figure_text(out, key)}"
+    if baseline_key:
+        line += f"; {baseline_key} {_figure_text(out, baseline_key)}"
+    if ratio_key and timing.ratio is not None:
+        line += f"; {ratio_key} {_ratio_text(out, ratio_key)}"
+    _log(line)
+
+
+def _figure_text(out: dict, key: str) -> str:
+    median, rng = _figure(out, key)
+    return f"{median} ({rng})" if rng else median
+
+
+def _ratio_text(out: dict, key: str) -> str:
+    median, rng = _ratio(out, key)
+    return f"{median} (pairs {rng})" if rng else median
 
 
 def left_out(out: dict, *keys: str) -> None:
@@ -344,6 +360,7 @@ def bench_processes(out: dict, repeats: int, work: Path, quick: bool, demo: Path
         _log("processes: xl-league demo --scale 10")
         seconds, _ = run_process(xl + ["demo", "--scale", "10", "-o", "demo-10x"], work)
         out["demo_scale_10_process_s"] = seconds
+        _log(f"  demo_scale_10_process_s {seconds:.2f} s")
         books["10x"] = work / "demo-10x" / "nof-league-tables-demo.xlsx"
         out["recalc_10x_workbook_bytes"] = books["10x"].stat().st_size
     for scale, book in books.items():
@@ -379,6 +396,7 @@ def bench_processes(out: dict, repeats: int, work: Path, quick: bool, demo: Path
         seconds, peak = run_process(python_command(code, Path(__file__).resolve().parent), work)
         out[key] = peak
         out[key.replace("_peak_mib", "_process_s")] = seconds
+        _log(f"  {key} {peak:.0f} MiB ({seconds:.1f} s)")
 
 
 # --------------------------------------------------------------------------- presentation
