@@ -1,8 +1,9 @@
 """Inputs for the benchmark: the national demo dataset, scaled copies, an Excel-shaped range.
 
-Scaling is *per type*: ``scaled_dataset(10)`` is ten quarters of the fictional NHS side by side
-(seeds 2025, 2026, ...), each copy's codes suffixed (``ZA1``, ``ZA1-1``, ``ZA1-2``, ...), so
-10× is 1,340 acute, 610 non-acute and 100 ambulance trusts ranked in three league tables with
+Scaling is *per type* (:func:`xl_league.demo.scaled_demo_dataset`, the data of ``xl-league demo
+--scale N``): ``scaled_dataset(10)`` is ten quarters of the fictional NHS side by side (seeds
+2025, 2026, ...), each copy's codes suffixed (``ZA1``, ``ZA1-1``, ``ZA1-2``, ...), so 10× is
+1,340 acute, 610 non-acute and 100 ambulance trusts ranked in three league tables with
 distinct values — the size of an ICB- or practice-level table, not a copy of one table.
 """
 
@@ -13,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from xl_league.demo import national_demo_dataset
+from xl_league.demo import scaled_demo_dataset
 from xl_league.engine import LeagueTables
 from xl_league.engine.segments import pool_cuts_for
 
@@ -24,16 +25,8 @@ DEMO_SEED = 2025
 
 def scaled_dataset(factor: int, seed: int = DEMO_SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(organisations, values) of ``factor`` copies of the national dataset, new codes each."""
-    organisations, values = [], []
-    for copy in range(factor):
-        data = national_demo_dataset(seed + copy)
-        suffix = f"-{copy}" if copy else ""
-        orgs = data.organisations.assign(code=data.organisations["code"] + suffix)
-        vals = data.values.copy()
-        vals.index = pd.Index(vals.index + suffix, name="code")
-        organisations.append(orgs)
-        values.append(vals)
-    return pd.concat(organisations, ignore_index=True), pd.concat(values)
+    data = scaled_demo_dataset(factor, seed)
+    return data.organisations, data.values
 
 
 def _cell(value: object) -> object:

@@ -18,13 +18,36 @@ RA4         4            4.0                   4        4
 RA2 is in deficit: its average puts it in segment 2, the financial override caps it at 3.
 """
 
-from .engine import (LEAGUE_COLUMNS, LEAGUE_CSV_COLUMNS, Catalogue, LeagueTables, Methodology,
-                     Metric, compute_league_tables, load_catalogue, load_methodology)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
 from .errors import CellError, InputError, MethodologyError, WorkbookError, XlLeagueError
 
 __version__ = "0.1.0"
 
-__all__ = ["compute_league_tables", "LeagueTables", "Methodology", "Catalogue", "Metric",
-           "load_methodology", "load_catalogue", "LEAGUE_COLUMNS", "LEAGUE_CSV_COLUMNS",
-           "XlLeagueError", "InputError", "MethodologyError", "WorkbookError", "CellError",
-           "__version__"]
+# The engine's names are imported on first use (module ``__getattr__``), so that ``import
+# xl_league`` -- and ``xl-league --help`` -- import neither pandas, numpy nor openpyxl.
+_ENGINE_EXPORTS = ("compute_league_tables", "LeagueTables", "Methodology", "Catalogue", "Metric",
+                   "load_methodology", "load_catalogue", "LEAGUE_COLUMNS", "LEAGUE_CSV_COLUMNS")
+
+__all__ = [*_ENGINE_EXPORTS, "XlLeagueError", "InputError", "MethodologyError", "WorkbookError",
+           "CellError", "__version__"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import (LEAGUE_COLUMNS, LEAGUE_CSV_COLUMNS, Catalogue, LeagueTables,
+                         Methodology, Metric, compute_league_tables, load_catalogue,
+                         load_methodology)
+
+
+def __getattr__(name: str):
+    if name not in _ENGINE_EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(".engine", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)

@@ -10,8 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from .demo import national_demo_dataset
 from .cut_point_inference import quartiles_inside
+from .demo import scaled_demo_dataset
 from .engine import LeagueTables, Methodology, load_methodology
 from .engine.segments import quartile_cut_points
 from .errors import WorkbookError
@@ -27,9 +27,11 @@ __all__ = ["DEMO_FILENAME", "make_demo", "import_nhse", "ImportResult", "choose_
 DEMO_FILENAME = "nof-league-tables-demo.xlsx"
 
 
-def make_demo(out_dir: str | Path, seed: int = 2025) -> tuple[Path, LeagueTables]:
-    """Template + the synthetic national dataset + a recalculation → DIR/nof-league-tables-demo.xlsx."""
-    data = national_demo_dataset(seed)
+def make_demo(out_dir: str | Path, seed: int = 2025, scale: int = 1
+              ) -> tuple[Path, LeagueTables]:
+    """Template + the synthetic national dataset (``scale`` times over) + a recalculation →
+    DIR/nof-league-tables-demo.xlsx."""
+    data = scaled_demo_dataset(scale, seed)
     wb = build_template()
     fill_inputs(wb, data.organisations, data.values, quarter=data.quarter)
     run = open_run(wb, recorded=False)  # the bundled data is clean: this guards the reader

@@ -125,8 +125,9 @@ def league_rich_table(table: pd.DataFrame, title: str, *, head: int | None = Non
                        ("Deficit", "center"), ("Likely score", "right"),
                        ("Likely position", "right")]:
         if name == "Organisation":
-            out.add_column(name, justify=just, no_wrap=True, overflow="ellipsis", min_width=20,
-                           max_width=44)
+            # the one column that gives way when the table is too wide (each name is one
+            # line, cut with an ellipsis); the others keep their width, codes stay whole
+            out.add_column(name, justify=just, overflow="ellipsis", min_width=20, max_width=44)
         else:
             out.add_column(name, justify=just, no_wrap=True, min_width=len(name))
     shown: list[dict | None] = rows
@@ -140,7 +141,8 @@ def league_rich_table(table: pd.DataFrame, title: str, *, head: int | None = Non
         style = SEGMENT_STYLES.get(row["final_segment"] or 0, "")
         out.add_row(
             "" if row["position"] is None else str(row["position"]), Text(row["code"]),
-            Text(short_name(row["name"])),  # user text: never read as rich markup
+            Text(short_name(row["name"]), no_wrap=True, overflow="ellipsis"),  # user text,
+            # never read as rich markup
             "" if row["average_score"] is None else f"{row['average_score']:.2f}",
             "" if seg is None else str(seg),
             "" if row["final_segment"] is None else Text(str(row["final_segment"]), style=style),

@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from xl_league import compute_league_tables, load_catalogue, load_methodology
-from xl_league.demo import DEMO_QUARTER, DemoDataset, national_demo_dataset
+from openpyxl import load_workbook
+
+from cli_helpers import run
+from xl_league import InputError, compute_league_tables, load_catalogue, load_methodology
+from xl_league.demo import DEMO_QUARTER, DemoDataset, national_demo_dataset, scaled_demo_dataset
+from xl_league.workbook_io.reader import read_inputs
+from xl_league.workbook_io.template import build_template
+from xl_league.workbook_io.writer import fill_inputs
 from nhse_data import MH_CSV as NHSE_FILE
 
 
@@ -195,3 +201,79 @@ def test_recovery_support_trusts_are_worst_performers(demo, league):
     assert rsp["type"].value_counts().to_dict() == {"acute": 2, "non-acute": 1}
     assert (rsp["unadjusted_segment"] == 4).all()
     assert (rsp["final_segment"] == 5).all()
+
+
+# --------------------------------------------------------------------------- scaled datasets
+
+def test_scaled_dataset_is_the_national_one_n_times_over_with_unique_text_codes(demo):
+    big = scaled_demo_dataset(3)
+    orgs = big.organisations
+    assert big.scale == 3 and big.seed == 2025 and big.quarter == DEMO_QUARTER
+    assert orgs["type"].value_counts().to_dict() == {"acute": 402, "non-acute": 183,
+                                                     "ambulance": 30}
+    assert orgs["code"].is_unique and all(isinstance(c, str) for c in orgs["code"])
+    assert list(big.values.index) == list(orgs["code"])
+    assert list(big.values.columns) == list(demo.values.columns)
+    # sorted by type (acute, non-acute, ambulance) then code, like the national dataset
+    type_rank = orgs["type"].map({"acute": 0, "non-acute": 1, "ambulance": 2})
+    assert list(zip(type_rank, orgs["code"])) == sorted(zip(type_rank, orgs["code"]))
+    # copy 0 is the national dataset; copy c is seed 2025 + c with codes ending -c
+    national = orgs[~orgs["code"].str.contains("-")].set_index("code")
+    pd.testing.assert_frame_equal(national, demo.organisations.set_index("code").loc[national.index])
+    pd.testing.assert_frame_equal(big.values.loc[demo.values.index], demo.values)
+    second = national_demo_dataset(2027)
+    copy2 = big.values.loc[second.values.index + "-2"]
+    np.testing.assert_array_equal(copy2.to_numpy(), second.values.to_numpy())
+    assert not np.array_equal(copy2.fillna(-1).to_numpy(), demo.values.fillna(-1).to_numpy())
+
+
+def test_scale_one_is_the_national_dataset_and_a_bad_scale_is_refused(demo):
+    one = scaled_demo_dataset(1)
+    pd.testing.assert_frame_equal(one.organisations, demo.organisations)
+    pd.testing.assert_frame_equal(one.values, demo.values)
+    for bad in (0, -2, 1.5, "3", True):
+        with pytest.raises(InputError, match="1 or more"):
+            scaled_demo_dataset(bad)
+
+
+@pytest.mark.parametrize("seed", [2028, 2029])
+def test_every_seed_reads_cleanly_no_tiny_percentage_looks_like_a_fraction(seed):
+    """Seeds 2028/2029 drew 0.01-0.03 % over-52-week waits among a 2.2 % median, which the
+    reader refuses as fractions typed by mistake; the demo rounds those to 0."""
+    data = national_demo_dataset(seed)
+    wb = build_template()
+    fill_inputs(wb, data.organisations, data.values, quarter=data.quarter)
+    inputs = read_inputs(wb)
+    assert inputs.problem_lines() == []
+    assert len(inputs.organisations) == 205
+
+
+def test_xl_league_demo_scale_writes_and_prints_the_scaled_tables(tmp_path):
+    result = run("demo", "--scale", "2", "--rows", "3", "-o", "out", cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "out" / "nof-league-tables-demo.xlsx"
+    assert result.stdout.endswith("wrote out/nof-league-tables-demo.xlsx\n")
+    titles = re.findall(r"^(\S+) league table \((\d+) trusts\)$", result.stdout, re.MULTILINE)
+    assert titles == [("acute", "268"), ("non-acute", "122"), ("ambulance", "20")]
+    inputs = read_inputs(path)
+    assert inputs.problem_lines() == []
+    assert len(inputs.organisations) == 410 and inputs.organisations.index.is_unique
+    # the top and bottom printed are the workbook's league table's, codes whole
+    wb = load_workbook(path, read_only=True)
+    try:
+        rows = list(wb["Acute league table"].iter_rows(values_only=True))
+    finally:
+        wb.close()
+    code_col = rows[0].index("Code")
+    written = [r[code_col] for r in rows[1:] if r[code_col] is not None]
+    assert len(written) == 268
+    acute = result.stdout.split("non-acute league table")[0]
+    printed = [line.split("│")[2].strip() for line in acute.splitlines()
+               if line.startswith("│") and "…" not in line.split("│")[1]]
+    assert printed == written[:3] + written[-3:]
+
+
+def test_xl_league_demo_refuses_a_scale_below_one(tmp_path):
+    result = run("demo", "--scale", "0", "-o", "out", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "--scale" in result.output and not (tmp_path / "out").exists()

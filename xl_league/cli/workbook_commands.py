@@ -31,15 +31,18 @@ def _cut_point_line(results) -> str:
               help="Seed of the synthetic dataset.")
 @click.option("--rows", default=5, show_default=True, type=click.IntRange(min=1),
               help="How many of the top and bottom of each table to print.")
-def demo(out_dir: Path, seed: int, rows: int) -> None:
-    """Build the template with a synthetic national dataset (205 fictional trusts),
-    recalculate it, write DIR/nof-league-tables-demo.xlsx and print each table's top and bottom."""
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(min=1), metavar="N",
+              help="The synthetic dataset N times over (N x 205 trusts), to try xl-league at scale.")
+def demo(out_dir: Path, seed: int, rows: int, scale: int) -> None:
+    """Build the template with a synthetic national dataset (205 fictional trusts, or N times
+    that with --scale N), recalculate it, write DIR/nof-league-tables-demo.xlsx and print each
+    table's top and bottom."""
     from ..jobs import make_demo
     from ..present import league_rich_table
 
     err = stderr()
     with status(err, "Building the demo workbook…"):
-        path, results = make_demo(out_dir, seed)
+        path, results = make_demo(out_dir, seed, scale)
     out = stdout()
     for org_type in results.types_present:
         table = results.table(org_type)

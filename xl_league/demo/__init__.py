@@ -16,6 +16,8 @@ How a quarter is drawn, from ``numpy.random.default_rng(seed)``:
 * some trusts do not report some metrics (specialist trusts without an A&E, mental-health
   trusts without community services, ...): those values are missing, nothing is imputed;
 * supplied scores (OF1106, OF1035, OF1067) are whole scores 1–4;
+* a tiny percentage among larger ones (0.02 % waiting over 52 weeks where the median is
+  2.2 %) is rounded to 0: the workbook reader would take it for a fraction typed by mistake;
 * ``in_deficit`` is "Yes" when the plan is a deficit or the trust is behind plan, with about
   one trust in 25 the other way round (as in NHS England's data, where the flag is not exactly
   derivable from the finance metrics);
@@ -24,6 +26,10 @@ How a quarter is drawn, from ``numpy.random.default_rng(seed)``:
 
 The same seed gives identical frames; the organisations (names, codes, regions, subtypes) are
 the same for every seed, so another seed is another quarter of the same fictional NHS.
+
+:func:`scaled_demo_dataset` is the national dataset ``N`` times over, to try xl-league (or
+benchmark it) at scale: ``N`` quarters side by side as if ``N`` fictional NHSs were one, each
+copy with codes of its own, ranked together in three league tables.
 """
 
 from __future__ import annotations
@@ -35,10 +41,11 @@ import numpy as np
 import pandas as pd
 
 from ..engine.catalogue import Catalogue, load_catalogue
+from ..errors import InputError
 from .names import CODE_PREFIX, REGIONS, TYPE_COUNTS, demo_organisations
 from .parameters import FINANCE_IDS, SPECS, ScoreSpec, ValueSpec
 
-__all__ = ["DemoDataset", "national_demo_dataset", "DEMO_QUARTER", "TYPE_COUNTS", "REGIONS",
+__all__ = ["DemoDataset", "national_demo_dataset", "scaled_demo_dataset", "DEMO_QUARTER", "TYPE_COUNTS", "REGIONS",
            "CODE_PREFIX"]
 
 #: The label of the synthetic quarter.
@@ -65,6 +72,7 @@ class DemoDataset:
     values: pd.DataFrame
     quarter: str
     seed: int
+    scale: int = 1
 
 
 def national_demo_dataset(seed: int = 2025) -> DemoDataset:
@@ -100,11 +108,51 @@ def national_demo_dataset(seed: int = 2025) -> DemoDataset:
             coverage = np.array([spec.coverage.get(s, spec.default_coverage) for s in subtypes])
             reported = rng.random(rows.sum()) < coverage
             drawn = _draw(spec, good, _higher_is_better(catalogue, metric_id))
-            values.loc[rows, metric_id] = np.where(reported, drawn, np.nan)
+            values.loc[rows, metric_id] = _no_fraction_lookalikes(
+                np.where(reported, drawn, np.nan))
             goodness.loc[rows, metric_id] = np.where(reported, good, np.nan)
     orgs["in_deficit"] = _deficit_flags(values, rng)
     orgs["in_rsp"] = _rsp_flags(orgs, goodness)
     return DemoDataset(organisations=orgs, values=values, quarter=DEMO_QUARTER, seed=seed)
+
+
+def scaled_demo_dataset(scale: int, seed: int = 2025) -> DemoDataset:
+    """The national dataset ``scale`` times over: ``scale`` × 205 fictional trusts.
+
+    Copy ``c`` (0, 1, ...) is :func:`national_demo_dataset` with seed ``seed + c``: another
+    quarter of the same fictional trusts, so the copies' values differ. Copy 0 keeps its codes;
+    the others' codes end ``-c`` (``ZA1-1``, text like every code) and their names are copy
+    0's (a name is not a key; the code is). Sorted by type then code, like the national
+    dataset; ``scale=1`` is the national dataset itself.
+
+    >>> big = scaled_demo_dataset(3)
+    >>> big.organisations["type"].value_counts().to_dict()
+    {'acute': 402, 'non-acute': 183, 'ambulance': 30}
+    >>> big.organisations["code"].is_unique
+    True
+    """
+    if isinstance(scale, bool) or not isinstance(scale, (int, np.integer)) or scale < 1:
+        raise InputError(f"demo scale {scale!r}: give a whole number of copies of the national "
+                         "dataset, 1 or more (e.g. 10 for 2,050 trusts)")
+    scale = int(scale)
+    if scale == 1:
+        return national_demo_dataset(seed)
+    organisations, values = [], []
+    for copy in range(scale):
+        data = national_demo_dataset(seed + copy)
+        orgs, vals = data.organisations, data.values
+        if copy:
+            orgs = orgs.assign(code=orgs["code"] + f"-{copy}")
+            vals = vals.set_axis(pd.Index(vals.index + f"-{copy}", name="code"))
+        organisations.append(orgs)
+        values.append(vals)
+    orgs = pd.concat(organisations, ignore_index=True)
+    type_order = {t: i for i, t in enumerate(TYPE_COUNTS)}
+    orgs = orgs.sort_values(["type", "code"], key=lambda s: s.map(type_order) if s.name == "type"
+                            else s, kind="stable", ignore_index=True)
+    vals = pd.concat(values).loc[orgs["code"]]
+    return DemoDataset(organisations=orgs, values=vals, quarter=DEMO_QUARTER, seed=seed,
+                       scale=scale)
 
 
 def _metric_columns(catalogue: Catalogue) -> list[str]:
@@ -140,6 +188,21 @@ def _draw(spec: ValueSpec | ScoreSpec, good: np.ndarray, higher_is_better: bool)
     p, v = zip(*spec.knots)
     out = np.round(np.interp(u, p, v), spec.decimals) + 0.0  # + 0.0: no "-0.0"
     return out
+
+
+def _no_fraction_lookalikes(values: np.ndarray) -> np.ndarray:
+    """Values in (0, 1] nearer the median as percentages (× 100) than as they are → 0.0.
+
+    The workbook reader refuses such a value in a percentage metric whose median is above 1
+    ("0.02 looks like a fraction, type 2 for 2 %"); the demo's data must read cleanly for
+    every seed. Only the far low tail is touched (below 2 % of the median)."""
+    median = np.nanmedian(values) if np.isfinite(values).any() else np.nan
+    if not median > 1:
+        return values
+    with np.errstate(invalid="ignore"):
+        lookalike = (values > 0) & (values <= 1) & (np.abs(100 * values - median)
+                                                   < np.abs(values - median))
+    return np.where(lookalike, 0.0, values)
 
 
 def _deficit_flags(values: pd.DataFrame, rng: np.random.Generator) -> list[str]:
