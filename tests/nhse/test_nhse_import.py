@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from xl_league import XlLeagueError, compute_league_tables, load_methodology
-from xl_league.engine.league import league_positions
 from xl_league.nhse import (LEAGUE_TABLE_COLUMNS, TRUST_DATA_COLUMNS, read_nhse_league_table,
                             read_nhse_trust_data)
 
