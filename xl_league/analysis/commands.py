@@ -21,6 +21,7 @@ from rich.console import Console
 
 from ..engine import LeagueTables
 from ..errors import WorkbookError, XlLeagueError
+from ..jobs import workbook_results
 from ..workbook_io import read_inputs, save_atomic, unsupported_parts
 from ..workbook_io.cached_values import SHEETS_READ, read_cached_values
 from ..workbook_io.cells import load
@@ -128,6 +129,13 @@ def _engine(inputs: BookInputs, call: Callable):
 def _results(path: Path, cutoffs) -> tuple[BookInputs, LeagueTables]:
     inputs = _read(path)
     return inputs, _engine(inputs, lambda: run_engine(inputs, cut_points=cutoffs))
+
+
+def book_results(path: Path, cutoffs=None) -> tuple[BookInputs, LeagueTables]:
+    """A workbook's inputs and results as its ``table`` shows them (the settings of its last
+    ``recalc``, unless ``cutoffs`` overrides them): the one place ``compare`` and ``history``
+    read a book."""
+    return workbook_results(path, cut_points=cutoffs)
 
 
 def _methodology(inputs: BookInputs, cutoffs):
@@ -257,9 +265,11 @@ def compare_command(old: Path, new: Path, cutoffs_old, cutoffs_new, fmt: str,
 
     Example: xl-league compare Q1.xlsx Q2.xlsx --format csv
     """
-    old_inputs, old_results = _results(old, cutoffs_old)
-    new_inputs, new_results = _results(new, cutoffs_new)
+    old_inputs, old_results = book_results(old, cutoffs_old)
+    new_inputs, new_results = book_results(new, cutoffs_new)
     frame = compare_results(old_results, new_results)
+    for warning in frame.attrs.get("warnings", []):
+        _warn(warning)
     title = f"{old_inputs.quarter or old.name} to {new_inputs.quarter or new.name}"
     _emit(fmt, frame, render.compare_csv, render.compare_json,
           lambda f: render.compare_renderables(f, title=title))

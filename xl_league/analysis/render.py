@@ -34,7 +34,7 @@ __all__ = ["neutralise", "frame_csv", "frame_records", "plain_text",
            "SEGMENT_STYLES"]
 
 #: Columns shown with two decimals (scores and averages).
-_TWO_DP = {"average_old", "average_new", "average_before", "average_after", "current_score",
+_TWO_DP = {"average_old", "average_new", "change_low", "change_high", "average_before", "average_after", "current_score",
            "new_score", "new_average", "score", "contribution", "domain_score", "score_before",
            "score_after"}
 
@@ -183,22 +183,23 @@ def compare_renderables(df: pd.DataFrame, title: str = "Quarter on quarter"
             ("Code", "left"), ("Organisation", "left"), ("Pos old", "right"),
             ("Pos new", "right"), ("Move", "right"), ("Seg old", "center"),
             ("Seg new", "center"), ("Avg old", "right"), ("Avg new", "right"),
-            ("Cause", "left"), ("In range", "center")])
+            ("Cause", "left"), ("Significant", "center")])
         for r in frame_records(part):
             move = r["position_change"]
-            within = r["within_likely_range"]
+            significant = r["significant"]
             t.add_row(r["code"], r["name"], _show(r["position_old"]), _show(r["position_new"]),
                       "" if move is None else (f"+{move}" if move > 0 else str(move)),
                       _seg(r["segment_old"]), _seg(r["segment_new"]),
                       _show(r["average_old"], "average_old"),
                       _show(r["average_new"], "average_new"),
-                      r["cause"], "" if within is None else ("Yes" if within else "No"))
+                      r["cause"], "" if significant is None else ("Yes" if significant else "No"))
         out.append(t)
     counts = df["cause"].value_counts()
     out.append(Text("Causes: " + ", ".join(f"{c} {n}" for c, n in counts.items())))
-    out.append(Text("In range: Yes where the new average lies inside the old likely range of "
-                    "the average score, or the new position inside the old likely range of the "
-                    "position - a movement that is not significant."))
+    out.append(Text(f"Significant: {int(df['significant'].fillna(False).sum())} of "
+                    f"{int(df['significant'].notna().sum())} changes in average metric score. "
+                    "Yes where the 95 % interval of the change (a paired bootstrap of the "
+                    "organisation's metric scores, an inferred test) excludes 0."))
     return out
 
 
