@@ -279,7 +279,8 @@ def _register_analysis_commands() -> None:
         from .analysis import commands
     except ImportError:  # pragma: no cover - the analysis commands are optional extras
         return
-    for name in ("whatif_command", "what_it_takes_command", "compare_command", "explain_command"):
+    for name in ("whatif_command", "what_it_takes_command", "compare_command", "explain_command",
+                 "history_command"):
         cmd = getattr(commands, name, None)
         if cmd is not None:
             main.add_command(cmd)

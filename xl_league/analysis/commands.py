@@ -1,4 +1,4 @@
-"""The ``whatif``, ``what-it-takes``, ``compare`` and ``explain`` commands (click).
+"""The ``whatif``, ``what-it-takes``, ``compare``, ``explain`` and ``history`` commands (click).
 
 Standalone :class:`click.Command` objects, registered in the main group by ``xl_league.cli``.
 Each parses its options, reads the workbook(s) through :mod:`xl_league.workbook_io`, makes one
@@ -30,13 +30,15 @@ from ..workbook_io.recalc import engine_error_line, run_engine
 from . import render
 from .compare import compare as compare_results
 from .explain import explain as explain_result
+from .history import QuarterResults, history
+from .history_sheets import history_workbook, is_history_workbook
 from .sheets import (write_compare_sheet, write_explain_sheet, write_what_it_takes_sheet,
                      write_whatif_sheet)
 from .what_it_takes import what_it_takes
 from .whatif import whatif
 
 __all__ = ["whatif_command", "what_it_takes_command", "compare_command", "explain_command",
-           "COMMANDS"]
+           "history_command", "COMMANDS"]
 
 _MACRO_SUFFIXES = (".xlsm", ".xltm")
 _BOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -301,5 +303,47 @@ def explain_command(book: Path, org: str, cutoffs, fmt: str, out: Path | None) -
         write_sheet(out, book, lambda wb: write_explain_sheet(wb, explanation))
 
 
+@click.command("history", cls=_Command)
+@click.argument("books", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text",
+              show_default=True, help="csv: one row per organisation and quarter.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="OUT.xlsx", help="Also write a history workbook: a sheet per type, "
+                                       "trend charts and the movers.")
+def history_command(books: tuple[Path, ...], fmt: str, out: Path | None) -> None:
+    """Books of successive quarters lined up per organisation, ordered by the quarter each
+    book records (its Settings sheet), not by the order given.
+
+    Example: xl-league history Q1.xlsx Q2.xlsx --format csv -o history.xlsx
+    """
+    if out is not None:
+        _check_history_output(out, books)
+    quarters = []
+    for book in books:
+        inputs, results = book_results(book)
+        quarters.append(QuarterResults(inputs.quarter, results, book.name))
+    result = history(quarters)
+    for warning in result.warnings:
+        _warn(warning)
+    _emit(fmt, result, render.history_csv, render.history_json, render.history_renderables)
+    if out is not None:
+        wb = history_workbook(result)
+        save_atomic(wb, out)
+        click.echo(f"Wrote the history workbook {out}", err=True)
+
+
+def _check_history_output(out: Path, books: tuple[Path, ...]) -> None:
+    """OUT is a new .xlsx, or a history workbook written before (replaced); never a book."""
+    if out.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{out}: the output must be an .xlsx workbook")
+    if any(out.resolve() == b.resolve() for b in books):
+        raise WorkbookError(f"{out} is one of the books read: write the history to a new file")
+    if out.exists() and not is_history_workbook(out):
+        raise WorkbookError(f"{out} already exists and is not a history workbook: choose a new "
+                            "file name (xl-league replaces only a history workbook it wrote)")
+
+
 #: Every command of this module, to register in the main group.
-COMMANDS = (whatif_command, what_it_takes_command, compare_command, explain_command)
+COMMANDS = (whatif_command, what_it_takes_command, compare_command, explain_command,
+            history_command)

@@ -23,6 +23,7 @@ from ..present import SEGMENT_STYLES, neutralise
 from ..present import plain_value as _plain
 from .compare import COMPARE_CSV_COLUMNS
 from .explain import Explanation
+from .history import HISTORY_COLUMNS, MOVERS_COLUMNS, History
 from .what_it_takes import WHAT_IT_TAKES_COLUMNS
 from .whatif import WHATIF_TABLE_COLUMNS, WhatIf
 
@@ -31,10 +32,11 @@ __all__ = ["neutralise", "frame_csv", "frame_records", "plain_text",
            "compare_renderables", "compare_csv", "compare_json",
            "explain_renderables", "explain_json",
            "what_it_takes_renderables", "what_it_takes_csv", "what_it_takes_json",
-           "SEGMENT_STYLES"]
+           "history_renderables", "history_csv", "history_json", "SEGMENT_STYLES"]
 
 #: Columns shown with two decimals (scores and averages).
-_TWO_DP = {"average_old", "average_new", "change_low", "change_high", "average_before", "average_after", "current_score",
+_TWO_DP = {"average_old", "average_new", "change_low", "change_high", "average_score",
+           "score_low", "score_high", "average_before", "average_after", "current_score",
            "new_score", "new_average", "score", "contribution", "domain_score", "score_before",
            "score_after"}
 
@@ -54,7 +56,7 @@ def _cell(column: str, value: object) -> str:
         return "Yes" if value else "No"
     if isinstance(value, float):
         if column in _TWO_DP:
-            return f"{value:.2f}"
+            return f"{round(value, 2) + 0.0:.2f}"  # + 0.0: never "-0.00"
         return f"{value:.6f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
     return neutralise(str(value))
 
@@ -287,3 +289,58 @@ def what_it_takes_json(df: pd.DataFrame) -> str:
     data = {**{k: _plain(v) for k, v in df.attrs.items()},
             "metrics": frame_records(df, WHAT_IT_TAKES_COLUMNS)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- history ---------------------------------------------------------------------------------
+
+def history_csv(h: History) -> str:
+    """``history --format csv``: :data:`HISTORY_COLUMNS`, one row per organisation × quarter."""
+    return frame_csv(h.frame, HISTORY_COLUMNS)
+
+
+def history_json(h: History) -> str:
+    data = {"quarters": [{"quarter": q, "book": s} for q, s in zip(h.quarters, h.sources)],
+            "rows": frame_records(h.frame, HISTORY_COLUMNS),
+            "movers": frame_records(h.movers, MOVERS_COLUMNS),
+            "warnings": list(h.warnings)}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def history_renderables(h: History) -> list[RenderableType]:
+    """Per type: each organisation's position and segment by quarter, and whether its average
+    changed significantly from the quarter before; then the movers."""
+    out: list[RenderableType] = []
+    for org_type in h.types:
+        wide = h.wide(org_type)
+        cols: list[tuple[str, str]] = [("Code", "left"), ("Organisation", "left")]
+        for i, q in enumerate(h.quarters):
+            cols += [(f"{q} pos", "right"), (f"{q} seg", "center")]
+            if i:
+                cols.append((f"{q} signif.", "center"))
+        t = _table(f"History: {org_type}", cols)
+        for code, row in wide.iterrows():
+            cells: list = [str(code), str(_show(row[("", "name")]))]
+            for i, q in enumerate(h.quarters):
+                cells += [_show(row[(q, "position")]), _seg(row[(q, "final_segment")])]
+                if i:
+                    cells.append(_show(row[(q, "significant")]))
+            t.add_row(*cells)
+        out.append(t)
+    if len(h.movers):
+        t = _table("Largest movers", [
+            ("Quarters", "left"), ("Type", "left"), ("Code", "left"), ("Organisation", "left"),
+            ("Pos old", "right"), ("Pos new", "right"), ("Move", "right"),
+            ("Seg old", "center"), ("Seg new", "center"), ("Significant", "center")])
+        for r in frame_records(h.movers):
+            move = r["places_gained"]
+            t.add_row(f"{r['quarter_from']} to {r['quarter_to']}", r["type"], r["code"],
+                      r["name"], _show(r["position_old"]), _show(r["position_new"]),
+                      f"+{move}" if move > 0 else str(move), _seg(r["segment_old"]),
+                      _seg(r["segment_new"]), _show(r["significant"]))
+        out.append(t)
+    out.append(Text("Segments shown are final segments (5 = Recovery Support Programme). "
+                    "Significant: the change in average metric score from the quarter before, "
+                    "Yes where its 95 % interval (a paired bootstrap of the organisation's "
+                    "metric scores, an inferred test) excludes 0; blank in the first quarter."))
+    out.extend(Text(f"Warning: {w}") for w in h.warnings)
+    return out
