@@ -267,7 +267,8 @@ def test_csv_neutralises_formula_text():
 
 
 def test_commands_are_click_commands_with_help():
-    assert [c.name for c in COMMANDS] == ["whatif", "what-it-takes", "compare", "explain"]
+    assert [c.name for c in COMMANDS] == ["whatif", "what-it-takes", "compare", "explain",
+                                          "history"]
     for command in COMMANDS:
         result = CliRunner().invoke(command, ["--help"])
         assert result.exit_code == 0 and "Example: xl-league" in result.output
@@ -312,3 +313,48 @@ def test_real_q1_to_q2_from_the_command_line(tmp_path):
         df["segment_old"] == df["segment_new"]).sum() == 47
     assert df["significant"].isin(["Yes", "No"]).all()
     assert load_workbook(tmp_path / "compare.xlsx")["Compare"].max_row == 62
+
+
+# --- small things users hit ------------------------------------------------------------------
+
+WHATIF_CLEARED_CSV = """\
+code,name,position_before,position_after,movement,average_before,average_after,segment_before,\
+segment_after,final_segment_before,final_segment_after,scores_changed
+A1,Ash,1,1,0,1.75,2.00,1,2,1,2,OF1082
+A3,Cedar,4,2,2,3.25,2.50,3,2,3,2,OF1082
+A2,Birch,3,3,0,1.38,1.38,3,3,3,3,
+A4,Damson,2,4,-2,2.50,2.63,2,3,2,3,OF1082
+A5,Elm,5,5,0,3.63,4.00,4,4,4,4,OF1082
+"""
+
+
+@pytest.mark.parametrize("setting", ["OF0082=", "OF0082=n/a", "of1082= N/A ", "OF1082=-"])
+def test_whatif_set_empty_or_na_clears_the_metric(books, setting):
+    """A3 without a sickness rate: its average is its A&E score alone (2.50, segment 2); the
+    other four are re-ranked on OF0082 without it (A2 1.00, A4 2.00, A1 3.00, A5 4.00)."""
+    result = run(whatif_command, books[0], "--org", "A3", "--set", setting, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == WHATIF_CLEARED_CSV
+    data = json.loads(run(whatif_command, books[0], "--org", "A3", "--set", setting,
+                          "--format", "json").stdout)
+    assert data["changes"] == [{"what": setting.split("=")[0].strip().upper(), "before": 6.0,
+                                "after": None}]
+    assert data["after"]["metrics_scored"] == 1
+    assert ("OF0082 cleared for A3: Sickness absence rate has no value and no score, so it "
+            "does not count in the average") in data["notes"]
+
+
+def test_what_it_takes_already_in_segment_one_is_one_line(books):
+    result = run(what_it_takes_command, books[0], "--org", "A1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("What it would take: A1 Ash is already in segment 1: there is "
+                             "nothing better to reach.\n")
+    result = run(what_it_takes_command, books[0], "--org", "A2")
+    assert result.stdout == ("What it would take: A2 Birch is already in segment 1: there is "
+                             "nothing better to reach (the financial override keeps it in "
+                             "segment 3 while in deficit).\n")
+    result = run(what_it_takes_command, books[0], "--org", "A1", "--target", "position")
+    assert result.stdout == ("What it would take: A1 Ash is already at position 1: there is "
+                             "nothing better to reach.\n")
+    csv_out = run(what_it_takes_command, books[0], "--org", "A1", "--format", "csv").stdout
+    assert csv_out.count("\n") == 1 and csv_out.startswith("metric,name,value_id,")

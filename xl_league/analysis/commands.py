@@ -25,6 +25,7 @@ from ..jobs import workbook_results
 from ..workbook_io import read_inputs, save_atomic, unsupported_parts
 from ..workbook_io.cached_values import SHEETS_READ, read_cached_values
 from ..workbook_io.cells import load
+from ..workbook_io.layout import MISSING_MARKERS
 from ..workbook_io.reader import BookInputs
 from ..workbook_io.recalc import engine_error_line, run_engine
 from . import render
@@ -77,17 +78,23 @@ def _parse_cutoffs(_ctx, _param, value: str | None):
     return cuts
 
 
-def _parse_sets(_ctx, _param, values: tuple[str, ...]) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _parse_sets(_ctx, _param, values: tuple[str, ...]) -> dict[str, float | None]:
+    """METRIC=VALUE → {METRIC: value}; an empty value or a missing marker (n/a, -, *, ...)
+    clears the metric (None: no value and no score)."""
+    out: dict[str, float | None] = {}
     for item in values:
         metric, sep, number = item.partition("=")
         if not sep or not metric.strip():
-            raise click.BadParameter(f"{item!r}: write METRIC=VALUE, e.g. OF0013=78.5")
+            raise click.BadParameter(f"{item!r}: write METRIC=VALUE, e.g. OF0013=78.5 (or "
+                                     "METRIC= to clear it)")
+        if number.strip().lower() in MISSING_MARKERS:
+            out[metric.strip().upper()] = None
+            continue
         try:
             out[metric.strip().upper()] = float(number)
         except ValueError:
             raise click.BadParameter(f"{item!r}: {number.strip()!r} is not a number, e.g. "
-                                     "OF0013=78.5") from None
+                                     "OF0013=78.5 (or OF0013= to clear it)") from None
     return out
 
 
@@ -196,7 +203,8 @@ def _print(renderables) -> None:
 @_org_option
 @click.option("--set", "sets", multiple=True, callback=_parse_sets, metavar="METRIC=VALUE",
               help="A new value for the organisation: a raw value (OF0013=78.5) or a supplied "
-                   "score (OF1067=2). Repeat for several.")
+                   "score (OF1067=2); empty or n/a (OF0082=) clears the metric: no value, no "
+                   "score. Repeat for several.")
 @click.option("--deficit", type=click.Choice(["yes", "no"], case_sensitive=False),
               help="Set the organisation's in-deficit flag.")
 @click.option("--rsp", type=click.Choice(["yes", "no"], case_sensitive=False),
@@ -207,7 +215,7 @@ def _print(renderables) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text",
               show_default=True, help="text: tables; csv: the re-ranked table; json: all.")
 @_out_option
-def whatif_command(book: Path, org: str, sets: dict[str, float], deficit: str | None,
+def whatif_command(book: Path, org: str, sets: dict[str, float | None], deficit: str | None,
                    rsp: str | None, recompute_cut_points: bool, cutoffs, fmt: str,
                    out: Path | None) -> None:
     """What if ORG's values were different? Before/after and the whole table re-ranked.

@@ -124,7 +124,8 @@ def whatif_renderables(w: WhatIf) -> list[RenderableType]:
                                       style="bold")]
     changes = _table("Changed", [("What", "left"), ("Before", "right"), ("After", "right")])
     for r in frame_records(w.changes):
-        changes.add_row(r["what"], _show(r["before"]), _show(r["after"]))
+        changes.add_row(r["what"], _show(r["before"]),
+                        "no value" if r["after"] is None else _show(r["after"]))
     out.append(changes)
     summary = _table("Result", [("", "left"), ("Before", "right"), ("After", "right")])
     labels = {"average_score": "Average metric score", "metrics_scored": "Metrics scored",
@@ -253,8 +254,14 @@ def explain_json(e: Explanation) -> str:
 # --- what it takes ---------------------------------------------------------------------------
 
 def what_it_takes_renderables(df: pd.DataFrame) -> list[RenderableType]:
-    """The goal, then one row per metric: the raw value that gets there."""
+    """The goal, then one row per metric: the raw value that gets there (one line when the
+    organisation is already in segment 1 / at position 1)."""
     a = df.attrs
+    if a.get("done"):
+        head, _, why = str(a.get("goal", "")).partition("; ")
+        return [Text(f"What it would take: {a.get('code', '')} {a.get('name', '')} is {head}: "
+                     f"there is nothing better to reach{f' ({why})' if why else ''}.",
+                     style="bold")]
     head = (f"What it would take: {a.get('code', '')} {a.get('name', '')}, now segment "
             f"{a.get('segment', '')} (unadjusted {a.get('unadjusted_segment', '')}), position "
             f"{a.get('position', '')}. Goal: {a.get('goal', '')}, one metric at a time, "
