@@ -312,7 +312,7 @@ def explain_command(book: Path, org: str, cutoffs, fmt: str, out: Path | None) -
 
 
 @click.command("history", cls=_Command)
-@click.argument("books", nargs=-1, required=True,
+@click.argument("books", nargs=-1, required=True, metavar="BOOK...",
                 type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text",
               show_default=True, help="csv: one row per organisation and quarter.")
