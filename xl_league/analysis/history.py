@@ -119,6 +119,8 @@ def history(quarters: Sequence[QuarterResults], *, seed: int | None = None) -> H
                              "Q1 to Q4 and the financial year, e.g. Q2 2025/26") from None
     keyed.sort(key=lambda kq: kq[0])
     for (k1, a), (k2, b) in zip(keyed, keyed[1:]):
+        if k1 == k2 and a.source and a.source == b.source:
+            raise InputError(f"{a.source} is given twice: give one workbook per quarter")
         if k1 == k2:
             raise InputError(f"{a.source or a.quarter} and {b.source or b.quarter} are both "
                              f"{b.quarter}: give one workbook per quarter")

@@ -40,7 +40,10 @@ ranges of one quarter do, ignores that a trust's metric scores move together fro
 to the next: its interval is as wide as the two likely ranges combined (about ±0.8 with the 9
 metrics a non-acute trust has) and finds nothing significant, against NHS England's 17 of 199.
 95 % is also the likely ranges' level, so one setting (``[likely_ranges] confidence``) serves
-both. The calibration uses no trust codes; it is re-measured by ``tests/analysis``.
+both. The calibration uses no trust codes; it is re-measured by ``tests/analysis``. Caveat: NHS
+England's figures cover all 205 trusts, 134 of them acute with more metrics each (16 in the
+catalogue, against 12 for mental health and community trusts: narrower intervals), so
+proportions, not counts, are compared, on the one type whose data is at hand.
 
 Seeded and vectorised: every replicate of every organisation is one array operation (chunked
 to bound memory); random draws are dealt to organisations in code order, so the answer does
@@ -80,10 +83,11 @@ def change_significance(old_scores: pd.DataFrame, new_scores: pd.DataFrame, *,
 
     >>> old = pd.DataFrame({"OF1001": [1.0, 2.0], "OF1002": [2.0, 3.0], "OF1003": [1.5, 4.0]},
     ...                    index=["R1", "R2"])
-    >>> new = old + [[2.0, 2.0, 2.0], [0.0, 0.0, 0.0]]
+    >>> new = old.copy()
+    >>> new.loc["R1"] += 0.5          # every metric of R1 half a point worse; R2 unchanged
     >>> change_significance(old, new)[["change", "significant"]]
         change  significant
-    R1     2.0         True
+    R1     0.5         True
     R2     0.0        False
     """
     if replicates < 1:
