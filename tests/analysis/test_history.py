@@ -96,6 +96,12 @@ def test_quarter_errors_name_the_book(tmp_path, quarters, message):
     assert result.output == f"Error: {message}\n"
 
 
+def test_the_same_book_twice(books):
+    result = run("history", books[0], books[1], books[0])
+    assert result.exit_code == 1
+    assert result.output == "Error: q1.xlsx is given twice: give one workbook per quarter\n"
+
+
 def test_history_output_rules(books, tmp_path):
     result = run("history", *books, "-o", books[0])
     assert result.exit_code == 1 and "is one of the books read" in result.output
