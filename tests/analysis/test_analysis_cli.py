@@ -89,12 +89,13 @@ def input_fingerprint(path: Path) -> dict[str, str]:
 COMPARE_CSV = """\
 code,name,type,position_old,position_new,segment_old,segment_new,cause,position_change,\
 final_segment_old,final_segment_new,unadjusted_segment_old,unadjusted_segment_new,average_old,\
-average_new,in_deficit_old,in_deficit_new,override_old,override_new,within_likely_range
-A1,Ash,acute,1,1,1,1,no change,0,1,1,1,1,1.75,1.75,No,No,No,No,
-A4,Damson,acute,2,1,2,1,score change,1,2,1,2,1,2.50,1.75,No,No,No,No,
-A2,Birch,acute,3,1,3,1,override removed,2,3,1,1,1,1.38,1.75,Yes,No,Yes,No,
-A3,Cedar,acute,4,4,3,4,score change,0,3,4,3,4,3.25,3.63,No,No,No,No,
-A5,Elm,acute,5,4,4,4,no change,1,4,4,4,4,3.63,3.63,No,No,No,No,
+average_new,in_deficit_old,in_deficit_new,override_old,override_new,change_low,change_high,\
+significant
+A1,Ash,acute,1,1,1,1,no change,0,1,1,1,1,1.75,1.75,No,No,No,No,0.00,0.00,No
+A4,Damson,acute,2,1,2,1,score change,1,2,1,2,1,2.50,1.75,No,No,No,No,-1.50,0.00,No
+A2,Birch,acute,3,1,3,1,override removed,2,3,1,1,1,1.38,1.75,Yes,No,Yes,No,0.00,0.75,No
+A3,Cedar,acute,4,4,3,4,score change,0,3,4,3,4,3.25,3.63,No,No,No,No,0.00,0.75,No
+A5,Elm,acute,5,4,4,4,peers moved,1,4,4,4,4,3.63,3.63,No,No,No,No,0.00,0.00,No
 """
 
 
@@ -103,18 +104,34 @@ def test_compare_csv_exact(books):
     assert result.exit_code == 0, result.output
     assert result.stdout == COMPARE_CSV
     assert result.stdout.startswith(
-        "code,name,type,position_old,position_new,segment_old,segment_new,cause")
+        "code,name,type,position_old,position_new,segment_old,segment_new,cause,")
+    assert result.stdout.splitlines()[0].endswith(",significant")
+    assert result.stderr == ""
 
 
 def test_compare_json_and_text(books):
     rows = json.loads(run(compare_command, *books, "--format", "json").stdout)
     assert [r["cause"] for r in rows] == ["no change", "score change", "override removed",
-                                          "score change", "no change"]
-    assert rows[2]["in_deficit_old"] is True and rows[2]["within_likely_range"] is None
+                                          "score change", "peers moved"]
+    assert rows[2]["in_deficit_old"] is True and rows[2]["significant"] is False
     text = run(compare_command, *books).stdout
     assert "Q1 2025/26 to Q2 2025/26: acute" in text
     assert "override removed" in text
-    assert "Causes: no change 2, score change 2, override removed 1" in text
+    assert "Causes: score change 2, no change 1, override removed 1, peers moved 1" in text
+    assert "Significant: 0 of 5 changes in average metric score." in text
+
+
+def test_compare_warns_when_no_organisation_is_in_common(books, tmp_path):
+    other = make_book(tmp_path / "other.xlsx", organisations().assign(
+        code=["B1", "B2", "B3", "B4", "B5"]), values().set_axis(
+        pd.Index(["B1", "B2", "B3", "B4", "B5"], name="code")), "Q2 2025/26")
+    result = run(compare_command, books[0], other, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ("warning: the two quarters have no organisation in common: every "
+                             "organisation is 'new' or 'left' (are these books of the same "
+                             "organisations, e.g. the same trust types?)\n")
+    causes = pd.read_csv(io.StringIO(result.stdout))["cause"]
+    assert sorted(causes) == ["left"] * 5 + ["new"] * 5
 
 
 WHATIF_CSV = """\
@@ -252,7 +269,8 @@ def test_csv_neutralises_formula_text():
 
 
 def test_commands_are_click_commands_with_help():
-    assert [c.name for c in COMMANDS] == ["whatif", "what-it-takes", "compare", "explain"]
+    assert [c.name for c in COMMANDS] == ["whatif", "what-it-takes", "compare", "explain",
+                                          "history"]
     for command in COMMANDS:
         result = CliRunner().invoke(command, ["--help"])
         assert result.exit_code == 0 and "Example: xl-league" in result.output
@@ -292,7 +310,53 @@ def test_real_q1_to_q2_from_the_command_line(tmp_path):
     assert df["segment_old"].to_dict() == published["Q1 2025/26"]["segment"].astype(int).to_dict()
     assert df["segment_new"].to_dict() == published["Q2 2025/26"]["segment"].astype(int).to_dict()
     counts = df["cause"].value_counts().to_dict()
-    assert sum(counts.values()) == 61 and counts["no change"] == (
-        df["segment_old"] == df["segment_new"]).sum()
-    assert df["within_likely_range"].isin(["Yes", "No"]).all()
+    same = {"no change", "peers moved", "score change within segment"}
+    assert sum(counts.values()) == 61 and sum(counts.get(c, 0) for c in same) == (
+        df["segment_old"] == df["segment_new"]).sum() == 47
+    assert df["significant"].isin(["Yes", "No"]).all()
     assert load_workbook(tmp_path / "compare.xlsx")["Compare"].max_row == 62
+
+
+# --- small things users hit ------------------------------------------------------------------
+
+WHATIF_CLEARED_CSV = """\
+code,name,position_before,position_after,movement,average_before,average_after,segment_before,\
+segment_after,final_segment_before,final_segment_after,scores_changed
+A1,Ash,1,1,0,1.75,2.00,1,2,1,2,OF1082
+A3,Cedar,4,2,2,3.25,2.50,3,2,3,2,OF1082
+A2,Birch,3,3,0,1.38,1.38,3,3,3,3,
+A4,Damson,2,4,-2,2.50,2.63,2,3,2,3,OF1082
+A5,Elm,5,5,0,3.63,4.00,4,4,4,4,OF1082
+"""
+
+
+@pytest.mark.parametrize("setting", ["OF0082=", "OF0082=n/a", "of1082= N/A ", "OF1082=-"])
+def test_whatif_set_empty_or_na_clears_the_metric(books, setting):
+    """A3 without a sickness rate: its average is its A&E score alone (2.50, segment 2); the
+    other four are re-ranked on OF0082 without it (A2 1.00, A4 2.00, A1 3.00, A5 4.00)."""
+    result = run(whatif_command, books[0], "--org", "A3", "--set", setting, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == WHATIF_CLEARED_CSV
+    data = json.loads(run(whatif_command, books[0], "--org", "A3", "--set", setting,
+                          "--format", "json").stdout)
+    assert data["changes"] == [{"what": setting.split("=")[0].strip().upper(), "before": 6.0,
+                                "after": None}]
+    assert data["after"]["metrics_scored"] == 1
+    assert ("OF0082 cleared for A3: Sickness absence rate has no value and no score, so it "
+            "does not count in the average") in data["notes"]
+
+
+def test_what_it_takes_already_in_segment_one_is_one_line(books):
+    result = run(what_it_takes_command, books[0], "--org", "A1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ("What it would take: A1 Ash is already in segment 1: there is "
+                             "nothing better to reach.\n")
+    result = run(what_it_takes_command, books[0], "--org", "A2")
+    assert result.stdout == ("What it would take: A2 Birch is already in segment 1: there is "
+                             "nothing better to reach (the financial override keeps it in "
+                             "segment 3 while in deficit).\n")
+    result = run(what_it_takes_command, books[0], "--org", "A1", "--target", "position")
+    assert result.stdout == ("What it would take: A1 Ash is already at position 1: there is "
+                             "nothing better to reach.\n")
+    csv_out = run(what_it_takes_command, books[0], "--org", "A1", "--format", "csv").stdout
+    assert csv_out.count("\n") == 1 and csv_out.startswith("metric,name,value_id,")

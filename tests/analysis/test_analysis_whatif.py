@@ -261,15 +261,16 @@ def test_the_override_would_still_cap_the_segment():
 
 def test_already_in_segment_one():
     t = what_it_takes(orgs(), values(), org="A2", target="segment", methodology=meth())
-    assert not t["reachable"].any()
-    assert t["note"].str.contains("already in segment 1").all()
-    assert t["note"].str.contains("financial override keeps it in segment 3").all()
+    assert len(t) == 0 and list(t.columns) == list(WHAT_IT_TAKES_COLUMNS) and t.attrs["done"]
+    assert t.attrs["goal"] == ("already in segment 1; the financial override keeps it in "
+                               "segment 3 while in deficit")
 
 
 def test_already_the_best_value():
     t = what_it_takes(orgs(), values(), org="A1", target="position",
                       methodology=meth((1.5, 2.1, 2.4)))
-    assert t.attrs["position"] == 1 and t["note"].str.contains("already at position 1").all()
+    assert t.attrs["position"] == 1 and len(t) == 0
+    assert t.attrs["goal"] == "already at position 1" and t.attrs["done"]
     t = what_it_takes(orgs(), values(), org="A2", target="position", methodology=meth())
     row = t.set_index("value_id").loc["OF0082"]      # A2 has the best sickness rate already
     assert not row["reachable"] and "already at the best value" in row["note"]

@@ -19,7 +19,7 @@ from ..engine.inputs import check_organisations, check_values
 from ..engine.methodology import load_methodology
 from ..errors import InputError
 
-__all__ = ["Inputs", "checked_inputs", "find_organisation", "set_metric_value",
+__all__ = ["Inputs", "checked_inputs", "find_organisation", "set_metric_value", "clear_metric",
            "supplied_score_at", "peer_mask", "fixed_cut_points_run", "is_missing"]
 
 
@@ -164,6 +164,29 @@ def set_metric_value(inputs: Inputs, code: str, metric_id: str, value: float) ->
         notes.append(f"{' and '.join(dropped)} scores for {code} were supplied; they are "
                      f"recomputed from the new value {value:g} with the catalogue's rules")
     return notes
+
+
+def clear_metric(inputs: Inputs, code: str, metric_id: str) -> list[str]:
+    """Clear one organisation's metric in ``inputs`` (changed in place): no raw value and no
+    supplied score, whichever of the metric's IDs is given, so it has no score and does not
+    count in the average. Supplied scores of combined metrics built on it (OF1080 on OF1079)
+    are dropped too, so they follow. Returns notes saying what was done."""
+    metric, _kind = inputs.catalogue.by_column()[metric_id]
+    vals = inputs.values
+    cleared = []
+    for column in (metric.value_id, metric.score_id):
+        if column and column in vals.columns and not pd.isna(vals.at[code, column]):
+            vals.at[code, column] = np.nan
+            cleared.append(column)
+    for comb in _dependants(inputs.catalogue, metric.score_id):
+        if comb.score_id in vals.columns and not pd.isna(vals.at[code, comb.score_id]):
+            vals.at[code, comb.score_id] = np.nan
+            cleared.append(comb.score_id)
+    inputs.values = vals.loc[:, vals.notna().any()]
+    if not cleared:
+        return [f"{metric_id} ({metric.name}): {code} had no value or score to clear"]
+    return [f"{' and '.join(cleared)} cleared for {code}: {metric.name} has no value and no "
+            "score, so it does not count in the average"]
 
 
 def _increasing(cuts: tuple[float, float, float]) -> tuple[float, float, float]:

@@ -23,6 +23,7 @@ from ..present import SEGMENT_STYLES, neutralise
 from ..present import plain_value as _plain
 from .compare import COMPARE_CSV_COLUMNS
 from .explain import Explanation
+from .history import HISTORY_COLUMNS, MOVERS_COLUMNS, History
 from .what_it_takes import WHAT_IT_TAKES_COLUMNS
 from .whatif import WHATIF_TABLE_COLUMNS, WhatIf
 
@@ -31,10 +32,11 @@ __all__ = ["neutralise", "frame_csv", "frame_records", "plain_text",
            "compare_renderables", "compare_csv", "compare_json",
            "explain_renderables", "explain_json",
            "what_it_takes_renderables", "what_it_takes_csv", "what_it_takes_json",
-           "SEGMENT_STYLES"]
+           "history_renderables", "history_csv", "history_json", "SEGMENT_STYLES"]
 
 #: Columns shown with two decimals (scores and averages).
-_TWO_DP = {"average_old", "average_new", "average_before", "average_after", "current_score",
+_TWO_DP = {"average_old", "average_new", "change_low", "change_high", "average_score",
+           "score_low", "score_high", "average_before", "average_after", "current_score",
            "new_score", "new_average", "score", "contribution", "domain_score", "score_before",
            "score_after"}
 
@@ -54,7 +56,7 @@ def _cell(column: str, value: object) -> str:
         return "Yes" if value else "No"
     if isinstance(value, float):
         if column in _TWO_DP:
-            return f"{value:.2f}"
+            return f"{round(value, 2) + 0.0:.2f}"  # + 0.0: never "-0.00"
         return f"{value:.6f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
     return neutralise(str(value))
 
@@ -122,7 +124,8 @@ def whatif_renderables(w: WhatIf) -> list[RenderableType]:
                                       style="bold")]
     changes = _table("Changed", [("What", "left"), ("Before", "right"), ("After", "right")])
     for r in frame_records(w.changes):
-        changes.add_row(r["what"], _show(r["before"]), _show(r["after"]))
+        changes.add_row(r["what"], _show(r["before"]),
+                        "no value" if r["after"] is None else _show(r["after"]))
     out.append(changes)
     summary = _table("Result", [("", "left"), ("Before", "right"), ("After", "right")])
     labels = {"average_score": "Average metric score", "metrics_scored": "Metrics scored",
@@ -183,22 +186,23 @@ def compare_renderables(df: pd.DataFrame, title: str = "Quarter on quarter"
             ("Code", "left"), ("Organisation", "left"), ("Pos old", "right"),
             ("Pos new", "right"), ("Move", "right"), ("Seg old", "center"),
             ("Seg new", "center"), ("Avg old", "right"), ("Avg new", "right"),
-            ("Cause", "left"), ("In range", "center")])
+            ("Cause", "left"), ("Significant", "center")])
         for r in frame_records(part):
             move = r["position_change"]
-            within = r["within_likely_range"]
+            significant = r["significant"]
             t.add_row(r["code"], r["name"], _show(r["position_old"]), _show(r["position_new"]),
                       "" if move is None else (f"+{move}" if move > 0 else str(move)),
                       _seg(r["segment_old"]), _seg(r["segment_new"]),
                       _show(r["average_old"], "average_old"),
                       _show(r["average_new"], "average_new"),
-                      r["cause"], "" if within is None else ("Yes" if within else "No"))
+                      r["cause"], "" if significant is None else ("Yes" if significant else "No"))
         out.append(t)
     counts = df["cause"].value_counts()
     out.append(Text("Causes: " + ", ".join(f"{c} {n}" for c, n in counts.items())))
-    out.append(Text("In range: Yes where the new average lies inside the old likely range of "
-                    "the average score, or the new position inside the old likely range of the "
-                    "position - a movement that is not significant."))
+    out.append(Text(f"Significant: {int(df['significant'].fillna(False).sum())} of "
+                    f"{int(df['significant'].notna().sum())} changes in average metric score. "
+                    "Yes where the 95 % interval of the change (a paired bootstrap of the "
+                    "organisation's metric scores, an inferred test) excludes 0."))
     return out
 
 
@@ -250,8 +254,14 @@ def explain_json(e: Explanation) -> str:
 # --- what it takes ---------------------------------------------------------------------------
 
 def what_it_takes_renderables(df: pd.DataFrame) -> list[RenderableType]:
-    """The goal, then one row per metric: the raw value that gets there."""
+    """The goal, then one row per metric: the raw value that gets there (one line when the
+    organisation is already in segment 1 / at position 1)."""
     a = df.attrs
+    if a.get("done"):
+        head, _, why = str(a.get("goal", "")).partition("; ")
+        return [Text(f"What it would take: {a.get('code', '')} {a.get('name', '')} is {head}: "
+                     f"there is nothing better to reach{f' ({why})' if why else ''}.",
+                     style="bold")]
     head = (f"What it would take: {a.get('code', '')} {a.get('name', '')}, now segment "
             f"{a.get('segment', '')} (unadjusted {a.get('unadjusted_segment', '')}), position "
             f"{a.get('position', '')}. Goal: {a.get('goal', '')}, one metric at a time, "
@@ -286,3 +296,58 @@ def what_it_takes_json(df: pd.DataFrame) -> str:
     data = {**{k: _plain(v) for k, v in df.attrs.items()},
             "metrics": frame_records(df, WHAT_IT_TAKES_COLUMNS)}
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+# --- history ---------------------------------------------------------------------------------
+
+def history_csv(h: History) -> str:
+    """``history --format csv``: :data:`HISTORY_COLUMNS`, one row per organisation × quarter."""
+    return frame_csv(h.frame, HISTORY_COLUMNS)
+
+
+def history_json(h: History) -> str:
+    data = {"quarters": [{"quarter": q, "book": s} for q, s in zip(h.quarters, h.sources)],
+            "rows": frame_records(h.frame, HISTORY_COLUMNS),
+            "movers": frame_records(h.movers, MOVERS_COLUMNS),
+            "warnings": list(h.warnings)}
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def history_renderables(h: History) -> list[RenderableType]:
+    """Per type: each organisation's position and segment by quarter, and whether its average
+    changed significantly from the quarter before; then the movers."""
+    out: list[RenderableType] = []
+    for org_type in h.types:
+        wide = h.wide(org_type)
+        cols: list[tuple[str, str]] = [("Code", "left"), ("Organisation", "left")]
+        for i, q in enumerate(h.quarters):
+            cols += [(f"{q} pos", "right"), (f"{q} seg", "center")]
+            if i:
+                cols.append((f"{q} signif.", "center"))
+        t = _table(f"History: {org_type}", cols)
+        for code, row in wide.iterrows():
+            cells: list = [str(code), str(_show(row[("", "name")]))]
+            for i, q in enumerate(h.quarters):
+                cells += [_show(row[(q, "position")]), _seg(row[(q, "final_segment")])]
+                if i:
+                    cells.append(_show(row[(q, "significant")]))
+            t.add_row(*cells)
+        out.append(t)
+    if len(h.movers):
+        t = _table("Largest movers", [
+            ("Quarters", "left"), ("Type", "left"), ("Code", "left"), ("Organisation", "left"),
+            ("Pos old", "right"), ("Pos new", "right"), ("Move", "right"),
+            ("Seg old", "center"), ("Seg new", "center"), ("Significant", "center")])
+        for r in frame_records(h.movers):
+            move = r["places_gained"]
+            t.add_row(f"{r['quarter_from']} to {r['quarter_to']}", r["type"], r["code"],
+                      r["name"], _show(r["position_old"]), _show(r["position_new"]),
+                      f"+{move}" if move > 0 else str(move), _seg(r["segment_old"]),
+                      _seg(r["segment_new"]), _show(r["significant"]))
+        out.append(t)
+    out.append(Text("Segments shown are final segments (5 = Recovery Support Programme). "
+                    "Significant: the change in average metric score from the quarter before, "
+                    "Yes where its 95 % interval (a paired bootstrap of the organisation's "
+                    "metric scores, an inferred test) excludes 0; blank in the first quarter."))
+    out.extend(Text(f"Warning: {w}") for w in h.warnings)
+    return out

@@ -60,7 +60,9 @@ _COLUMNS: dict[str, tuple[str, float, str]] = {
     "in_deficit_new": ("In deficit (new)", 9, STYLE_CENTRED),
     "override_old": ("Override applied (old)", 10, STYLE_CENTRED),
     "override_new": ("Override applied (new)", 10, STYLE_CENTRED),
-    "within_likely_range": ("Within likely range (not significant)", 13, STYLE_CENTRED),
+    "change_low": ("Change in average: low (95 %)", 11, STYLE_SCORE),
+    "change_high": ("Change in average: high (95 %)", 11, STYLE_SCORE),
+    "significant": ("Significant change in average", 12, STYLE_CENTRED),
     "position_before": ("Position before", 10, STYLE_CENTRED),
     "position_after": ("Position after", 10, STYLE_CENTRED),
     "movement": ("Places gained", 9, STYLE_WHOLE),
@@ -234,6 +236,12 @@ def write_what_it_takes_sheet(wb: Workbook, df: pd.DataFrame) -> Worksheet:
     ws.cell(row=2, column=1,
             value=f"Now segment {a.get('segment', '')}, position {a.get('position', '')}. "
                   f"Goal: {a.get('goal', '')}, one metric at a time, everyone else as they are.")
+    if a.get("done"):
+        ws.cell(row=2, column=1, value=f"Now segment {a.get('segment', '')}, position "
+                                       f"{a.get('position', '')}: {a.get('goal', '')}, so there "
+                                       "is nothing better to reach.")
+        print_setup(ws, repeat_heading=False)
+        return ws
     _write_table(ws, df, WHAT_IT_TAKES_COLUMNS, 4,
                  headings={"name": "Metric name", "metric": "Score ID"})
     for row in ws.iter_rows(min_row=5, min_col=len(WHAT_IT_TAKES_COLUMNS),

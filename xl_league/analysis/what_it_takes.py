@@ -58,7 +58,8 @@ def what_it_takes(organisations: pd.DataFrame, values: pd.DataFrame, *, org: str
     band threshold); ``change_needed`` = target − current; ``new_*`` = the outcome at the target
     value (or, when not reachable, at the best possible value). ``reachable`` is False where
     nothing this metric can do gets there (``note`` says why). ``DataFrame.attrs`` holds
-    ``code``, ``name``, ``target``, ``goal`` (plain words) and the current ``segment``,
+    ``code``, ``name``, ``target``, ``goal`` (plain words), ``done`` (already in segment 1 /
+    at position 1: then there are no rows) and the current ``segment``,
     ``unadjusted_segment`` and ``position``.
     """
     if target not in ("segment", "position"):
@@ -78,7 +79,7 @@ def what_it_takes(organisations: pd.DataFrame, values: pd.DataFrame, *, org: str
                          "position to improve: fill in its metric values", organisation=code)
     goal = _Goal(target, current, code)
     out: list[dict] = []
-    for metric in current.catalogue.for_type(org_type):
+    for metric in ([] if goal.done else current.catalogue.for_type(org_type)):
         if metric.scoring not in ("ranked", "banded") or not metric.value_id:
             continue
         if metric.value_id not in base.values.columns or \
@@ -90,7 +91,7 @@ def what_it_takes(organisations: pd.DataFrame, values: pd.DataFrame, *, org: str
         frame[col] = frame[col].astype("Int64")
     frame["reachable"] = frame["reachable"].astype(bool)
     frame.attrs.update(code=code, name=str(row["name"]), target=target, goal=goal.words,
-                       segment=int(row["segment"]),
+                       done=goal.done, segment=int(row["segment"]),
                        unadjusted_segment=int(row["unadjusted_segment"]),
                        position=int(row["position"]))
     return frame
@@ -183,8 +184,6 @@ def _one_metric(inputs: Inputs, current: LeagueTables, code: str, org_type: str,
            **now, "reachable": False, "note": ""}
     row["score_supplied"] = bool(current.supplied_scores.at[code, metric.score_id])
     notes: list[str] = []
-    if goal.done:
-        return {**row, "note": "; ".join([goal.words, *notes])}
     candidates = _candidates(inputs, code, org_type, metric)
     if not candidates:
         best = "best value in its peer group" if metric.scoring == "ranked" else "best band"

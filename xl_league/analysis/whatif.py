@@ -42,8 +42,8 @@ import pandas as pd
 from ..engine import Catalogue, LeagueTables, Methodology
 from ..errors import InputError
 from ..present import plain_value as _plain
-from ._common import (Inputs, checked_inputs, find_organisation, fixed_cut_points_run,
-                      set_metric_value)
+from ._common import (Inputs, checked_inputs, clear_metric, find_organisation,
+                      fixed_cut_points_run, set_metric_value)
 
 __all__ = ["WhatIf", "whatif", "SUMMARY_FIELDS", "WHATIF_TABLE_COLUMNS"]
 
@@ -88,13 +88,14 @@ class WhatIf:
 
 
 def whatif(organisations: pd.DataFrame, values: pd.DataFrame, *, org: str,
-           set_values: dict[str, float] | None = None, deficit: bool | None = None,
+           set_values: dict[str, float | None] | None = None, deficit: bool | None = None,
            rsp: bool | None = None, methodology: Methodology | None = None,
            catalogue: Catalogue | None = None, recompute_cut_points: bool = False) -> WhatIf:
     """Recompute every league table with one organisation's inputs changed.
 
     ``set_values``: metric ID → new value, for ``org`` only. A value ID (``OF0013``) sets a raw
-    value (ranked or banded metrics); a score ID (``OF1067``) sets a supplied score, 1 to 4.
+    value (ranked or banded metrics); a score ID (``OF1067``) sets a supplied score, 1 to 4;
+    None clears the metric (no value and no score: it does not count in the average).
     ``deficit`` / ``rsp``: set the organisation's in-deficit / Recovery Support Programme flag
     (None = leave as it is). ``recompute_cut_points``: see the module docstring (default: the
     "before" cut-points are kept fixed). Unknown organisation or metric → InputError naming it.
@@ -114,8 +115,17 @@ def whatif(organisations: pd.DataFrame, values: pd.DataFrame, *, org: str,
     for metric_id, value in set_values.items():
         old = (changed.values.at[code, metric_id] if metric_id in changed.values.columns
                else np.nan)
-        notes.extend(set_metric_value(changed, code, metric_id, value))
-        change_rows.append({"what": metric_id, "before": _plain(old), "after": float(value)})
+        if value is None and pd.isna(old):  # cleared by the other ID: show what it had
+            metric = changed.catalogue.by_column()[metric_id][0]
+            other = metric.value_id if metric_id == metric.score_id else metric.score_id
+            if other and other in changed.values.columns:
+                old = changed.values.at[code, other]
+        if value is None:
+            notes.extend(clear_metric(changed, code, metric_id))
+        else:
+            notes.extend(set_metric_value(changed, code, metric_id, value))
+        change_rows.append({"what": metric_id, "before": _plain(old),
+                            "after": None if value is None else float(value)})
     for flag, value, label in (("in_deficit", deficit, "in deficit"),
                                ("in_rsp", rsp, "in Recovery Support Programme")):
         if value is not None:
@@ -142,10 +152,10 @@ def whatif(organisations: pd.DataFrame, values: pd.DataFrame, *, org: str,
 
 
 def _check_changes(base: Inputs, code: str, org_type: str,
-                   set_values: dict[str, float]) -> dict[str, float]:
-    """Validated {metric ID: value}, IDs in upper case."""
+                   set_values: dict[str, float | None]) -> dict[str, float | None]:
+    """Validated {metric ID: value or None (clear)}, IDs in upper case."""
     known = base.catalogue.by_column()
-    checked: dict[str, float] = {}
+    checked: dict[str, float | None] = {}
     for metric_id, value in set_values.items():
         key = str(metric_id).strip().upper()
         if key not in known:
@@ -157,6 +167,9 @@ def _check_changes(base: Inputs, code: str, org_type: str,
             raise InputError(f"metric {key} ({metric.name}) does not apply to {org_type} "
                              f"organisations like {code} (it applies to "
                              f"{', '.join(metric.types)})", organisation=code, metric=key)
+        if value is None:
+            checked[key] = None
+            continue
         try:
             number = float(value)
         except (TypeError, ValueError):

@@ -1,4 +1,4 @@
-"""The analysis commands: whatif, what-it-takes, compare, explain.
+"""The analysis commands: whatif, what-it-takes, compare, explain, history.
 
 Each reads its workbook(s) through the run layer (:func:`xl_league.run.open_run`: the
 workbook's Settings, the settings its last recalculation recorded, and any ``--cutoffs`` given
@@ -29,17 +29,25 @@ _MACRO_SUFFIXES = (".xlsm", ".xltm")
 _BOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def _parse_sets(_ctx, _param, values: tuple[str, ...]) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _parse_sets(_ctx, _param, values: tuple[str, ...]) -> dict[str, float | None]:
+    """METRIC=VALUE → {METRIC: value}; an empty value or a missing marker (n/a, -, *, ...)
+    clears the metric (None: no value and no score)."""
+    from ..vocabulary import is_missing_text
+
+    out: dict[str, float | None] = {}
     for item in values:
         metric, sep, number = item.partition("=")
         if not sep or not metric.strip():
-            raise click.BadParameter(f"{item!r}: write METRIC=VALUE, e.g. OF0013=78.5")
+            raise click.BadParameter(f"{item!r}: write METRIC=VALUE, e.g. OF0013=78.5 (or "
+                                     "METRIC= to clear it)")
+        if is_missing_text(number):
+            out[metric.strip().upper()] = None
+            continue
         try:
             out[metric.strip().upper()] = float(number)
         except ValueError:
             raise click.BadParameter(f"{item!r}: {number.strip()!r} is not a number, e.g. "
-                                     "OF0013=78.5") from None
+                                     "OF0013=78.5 (or OF0013= to clear it)") from None
     return out
 
 
@@ -108,7 +116,8 @@ def write_sheet(out: Path, base: Path, write: Callable[[Any], object]) -> Path:
 @org_option
 @click.option("--set", "sets", multiple=True, callback=_parse_sets, metavar="METRIC=VALUE",
               help="A new value for the organisation: a raw value (OF0013=78.5) or a supplied "
-                   "score (OF1067=2). Repeat for several.")
+                   "score (OF1067=2); empty or n/a (OF0082=) clears the metric: no value, no "
+                   "score. Repeat for several.")
 @click.option("--deficit", type=click.Choice(["yes", "no"], case_sensitive=False),
               help="Set the organisation's in-deficit flag.")
 @click.option("--rsp", type=click.Choice(["yes", "no"], case_sensitive=False),
@@ -118,7 +127,7 @@ def write_sheet(out: Path, base: Path, write: Callable[[Any], object]) -> Path:
 @cutoffs_option()
 @format_option(help="text: tables; csv: the re-ranked table; json: all.")
 @_out_option
-def whatif_command(book: Path, org: str, sets: dict[str, float], deficit: str | None,
+def whatif_command(book: Path, org: str, sets: dict[str, float | None], deficit: str | None,
                    rsp: str | None, recompute_cut_points: bool, cutoffs, fmt: str,
                    out: Path | None) -> None:
     """What if ORG's values were different? Before/after and the whole table re-ranked.
@@ -188,6 +197,8 @@ def compare_command(old: Path, new: Path, cutoffs_old, cutoffs_new, fmt: str,
 
     old_run, new_run = _run(old, cutoffs_old), _run(new, cutoffs_new)
     frame = compare_results(old_run.results, new_run.results)
+    for warning in frame.attrs.get("warnings", []):
+        warn(warning)
     title = f"{old_run.inputs.quarter or old.name} to {new_run.inputs.quarter or new.name}"
     emit(fmt, frame, render.compare_csv, render.compare_json,
           lambda f: render.compare_renderables(f, title=title))
@@ -220,5 +231,53 @@ def explain_command(book: Path, org: str, cutoffs, fmt: str, out: Path | None) -
         write_sheet(out, book, lambda wb: write_explain_sheet(wb, explanation))
 
 
+@click.command("history")
+@click.argument("books", nargs=-1, required=True, metavar="BOOK...",
+                type=click.Path(dir_okay=False, path_type=Path))
+@format_option(help="csv: one row per organisation and quarter.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              metavar="OUT.xlsx", help="Also write a history workbook: a sheet per type, "
+                                       "trend charts and the movers.")
+def history_command(books: tuple[Path, ...], fmt: str, out: Path | None) -> None:
+    """Books of successive quarters lined up per organisation, ordered by the quarter each
+    book records (its Settings sheet), not by the order given.
+
+    Example: xl-league history Q1.xlsx Q2.xlsx --format csv -o history.xlsx
+    """
+    from ..analysis import render
+    from ..analysis.history import QuarterResults, history
+    from ..analysis.history_sheets import history_workbook
+    from ..workbook_io.files import save_atomic
+
+    if out is not None:
+        _check_history_output(out, books)
+    quarters = []
+    for book in books:
+        run = _run(book)
+        quarters.append(QuarterResults(run.inputs.quarter, run.results, book.name))
+    result = history(quarters)
+    for warning in result.warnings:
+        warn(warning)
+    emit(fmt, result, render.history_csv, render.history_json, render.history_renderables)
+    if out is not None:
+        save_atomic(history_workbook(result), out)
+        click.echo(f"Wrote the history workbook {out}", err=True)
+
+
+def _check_history_output(out: Path, books: tuple[Path, ...]) -> None:
+    """OUT is a new .xlsx, or a history workbook written before (replaced); never a book."""
+    from ..analysis.history_sheets import is_history_workbook
+    from ..errors import WorkbookError
+
+    if out.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{out}: the output must be an .xlsx workbook")
+    if any(out.resolve() == b.resolve() for b in books):
+        raise WorkbookError(f"{out} is one of the books read: write the history to a new file")
+    if out.exists() and not is_history_workbook(out):
+        raise WorkbookError(f"{out} already exists and is not a history workbook: choose a new "
+                            "file name (xl-league replaces only a history workbook it wrote)")
+
+
 #: Every command of this module, registered in the main group.
-COMMANDS = (whatif_command, what_it_takes_command, compare_command, explain_command)
+COMMANDS = (whatif_command, what_it_takes_command, compare_command, explain_command,
+            history_command)
