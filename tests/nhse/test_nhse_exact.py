@@ -24,7 +24,8 @@ from xl_league import XlLeagueError, compute_league_tables, load_catalogue, load
 from xl_league.cut_point_inference import CutPointInterval, infer_cut_points, quartiles_inside
 from xl_league.engine.averages import round_half_up
 from xl_league.engine.catalogue import catalogue_from_rows
-from xl_league.jobs import choose_cut_points, workbook_results
+from xl_league.jobs import choose_cut_points
+from xl_league.run import RunSettings, open_run
 from xl_league.nhse import TRUST_DATA_COLUMNS, read_nhse_trust_data
 from xl_league.nhse_scores import (DOMAIN_SCORE_IDS, DOMAIN_SEGMENT_IDS, grid_scores,
                                    grid_sizes, reconstruct_scores, smallest_grid)
@@ -72,7 +73,7 @@ def test_table_equals_nhs_englands_for_every_trust(imported, quarter):
 @pytest.mark.parametrize("quarter", nhse_data.QUARTERS)
 def test_domain_scores_and_segments_equal_nhs_englands(imported, quarter):
     _, path, _ = imported[quarter]
-    _, results = workbook_results(path, replicates=0)
+    results = open_run(path, RunSettings(replicates=0)).results
     pub = nhse_data.published(quarter).reindex(results.league.index)
     pairs = same_segment = same_score = 0
     for domain, score_id in DOMAIN_SCORE_IDS.items():
