@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
+from openpyxl.workbook import Workbook
+
 from .cut_point_inference import quartiles_inside
 from .demo import scaled_demo_dataset
 from .engine import LeagueTables, Methodology, load_methodology
@@ -22,7 +24,8 @@ from .workbook_io.settings import format_domain_cut_points
 from .workbook_io.template import build_template
 from .workbook_io.writer import fill_inputs, set_setting, write_results
 
-__all__ = ["DEMO_FILENAME", "make_demo", "import_nhse", "ImportResult", "choose_cut_points"]
+__all__ = ["DEMO_FILENAME", "make_demo", "import_nhse", "import_workbook", "ImportResult",
+           "ImportedBook", "choose_cut_points"]
 
 DEMO_FILENAME = "nof-league-tables-demo.xlsx"
 
@@ -45,9 +48,11 @@ def make_demo(out_dir: str | Path, seed: int = 2025, scale: int = 1
     return path, run.results
 
 
-@dataclass(frozen=True)
-class ImportResult:
-    path: Path
+@dataclass(frozen=True, eq=False)
+class ImportedBook:
+    """NHS England's data in a filled template, recalculated when possible (in memory)."""
+
+    workbook: Workbook
     imported: NhseImport
     results: LeagueTables | None
     problem: str | None  # why the results could not be computed yet (e.g. no cut-points)
@@ -55,26 +60,19 @@ class ImportResult:
     warnings: tuple[str, ...] = ()  # about the cut-points (the import's own: imported.warnings)
 
 
-def import_nhse(csvs: Sequence[str | Path], out: str | Path, *, quarter: str | None = None,
-                scores: str = "published", cut_points: Sequence[float] | None = None
-                ) -> ImportResult:
-    """NHS England trust-data CSV(s) → a filled template at ``out``, recalculated if possible.
+@dataclass(frozen=True, eq=False)
+class ImportResult(ImportedBook):
+    """:class:`ImportedBook`, saved to ``path``."""
 
-    Cut-points: ``cut_points`` when given (typed into Settings as fixed cut-points); else,
-    when the files hold NHS England's averages (OF5002) and unadjusted segments (OF5003), a
-    point inside the interval of cut-points those imply (likewise for each domain from
-    OF40xx / OF41xx); else quartiles of the trusts imported (with a warning when they are not
-    the whole nation). How they were chosen is recorded on Settings (``cut_points_source``)
-    and shown on the About and Cut-points sheets. Refuses to overwrite an existing workbook.
-    """
-    target = Path(out)
-    if target.suffix.lower() != ".xlsx":
-        raise WorkbookError(f"{target}: the output must be an .xlsx workbook")
-    if target.exists():
-        raise WorkbookError(f"{target} already exists: choose a new file name (xl-league never "
-                            "overwrites a workbook with an import)")
-    imported = read_nhse_trust_data(list(csvs), quarter=quarter, scores=scores)  # type: ignore[arg-type]
-    meth, source, warnings = choose_cut_points(imported, cut_points)
+    path: Path = Path()
+
+
+def import_workbook(imported: NhseImport, cut_points: Sequence[float] | None = None,
+                    methodology: Methodology | None = None) -> ImportedBook:
+    """The one import path (``xl-league import-nhse`` and the import macros of desktop Excel
+    and xlwings Lite): a template filled with ``imported``, its cut-points chosen by
+    :func:`choose_cut_points`, recalculated through the run layer when it can be."""
+    meth, source, warnings = choose_cut_points(imported, cut_points, methodology)
     wb = build_template(meth, imported.catalogue)
     fill_inputs(wb, imported.organisations, imported.values, quarter=imported.quarter,
                 catalogue=imported.catalogue)
@@ -96,15 +94,41 @@ def import_nhse(csvs: Sequence[str | Path], out: str | Path, *, quarter: str | N
     else:
         results = run.results
         write_results(wb, results, run.about_rows())
-    path = save_atomic(wb, target)
-    return ImportResult(path, imported, results, problem, source, tuple(warnings))
+    return ImportedBook(wb, imported, results, problem, source, tuple(warnings))
 
 
-def choose_cut_points(imported: NhseImport, given: Sequence[float] | None = None
+def import_nhse(csvs: Sequence[str | Path], out: str | Path, *, quarter: str | None = None,
+                scores: str = "published", cut_points: Sequence[float] | None = None
+                ) -> ImportResult:
+    """NHS England trust-data CSV(s) → a filled template at ``out``, recalculated if possible.
+
+    Cut-points: ``cut_points`` when given (typed into Settings as fixed cut-points); else,
+    when the files hold NHS England's averages (OF5002) and unadjusted segments (OF5003), a
+    point inside the interval of cut-points those imply (likewise for each domain from
+    OF40xx / OF41xx); else quartiles of the trusts imported (with a warning when they are not
+    the whole nation). How they were chosen is recorded on Settings (``cut_points_source``)
+    and shown on the About and Cut-points sheets. Refuses to overwrite an existing workbook.
+    """
+    target = Path(out)
+    if target.suffix.lower() != ".xlsx":
+        raise WorkbookError(f"{target}: the output must be an .xlsx workbook")
+    if target.exists():
+        raise WorkbookError(f"{target} already exists: choose a new file name (xl-league never "
+                            "overwrites a workbook with an import)")
+    imported = read_nhse_trust_data(list(csvs), quarter=quarter, scores=scores)  # type: ignore[arg-type]
+    book = import_workbook(imported, cut_points)
+    path = save_atomic(book.workbook, target)
+    return ImportResult(**{f: getattr(book, f) for f in ImportedBook.__dataclass_fields__},
+                        path=path)
+
+
+def choose_cut_points(imported: NhseImport, given: Sequence[float] | None = None,
+                      methodology: Methodology | None = None
                       ) -> tuple[Methodology, str, list[str]]:
     """The methodology an import recalculates with, the sentence saying where its cut-points
-    come from, and warnings (see :func:`import_nhse`)."""
-    meth = load_methodology()
+    come from, and warnings (see :func:`import_nhse`). ``methodology``: the workbook's own
+    Settings when importing into an existing workbook (default: the year's)."""
+    meth = methodology or load_methodology()
     warnings: list[str] = []
     domains = ""
     if imported.domain_cut_points:

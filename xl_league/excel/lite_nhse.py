@@ -26,14 +26,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, XlLeagueError
+from ..errors import InputError
 from ..nhse import NhseImport, read_nhse_trust_data
 from ..workbook_io.layout import (ABOUT_SHEET, INPUT_SHEETS, METRICS_SHEET, OUTPUT_SHEETS,
                                   SETTINGS_SHEET)
-from ..workbook_io.reader import read_inputs
-from ..workbook_io.recalc import engine_error_line, run_engine, settings_used
-from ..workbook_io.template import build_template
-from ..workbook_io.writer import fill_inputs, write_results
+from ..jobs import import_workbook
 from .book_adapter import (copy_changes, copy_sheet, has_sheet, quiet_app, sheet_values,
                            write_rows)
 from .macros import PROBLEMS_SHEET, MacroReport, _Refused, guarded, read_book_inputs, \
@@ -101,20 +98,10 @@ def import_nhse_data(book: Any) -> MacroReport:
                         "typed there is lost. Start from a blank template (xl-league new), or "
                         "delete the rows below the headings of the input sheets first"])
     imported = _read_pasted(book)
-    wb = build_template(current.methodology, imported.catalogue)
-    fill_inputs(wb, imported.organisations, imported.values, quarter=imported.quarter,
-                catalogue=imported.catalogue)
-    inputs = read_inputs(wb)
-    results, problem = None, None
-    if inputs.problems:
-        problem = "; ".join(inputs.problem_lines())
-    else:
-        try:
-            results = run_engine(inputs)
-        except XlLeagueError as exc:
-            problem = engine_error_line(exc, inputs) or str(exc)
-    if results is not None:
-        write_results(wb, results, settings_used(results, imported.quarter))
+    meth = current.methodology
+    typed = meth.fixed_cut_points if meth.cut_point_rule == "fixed" else None
+    done = import_workbook(imported, typed or None, meth)
+    wb, results, problem = done.workbook, done.results, done.problem
     kept = [n for n in (SETTINGS_SHEET, ABOUT_SHEET) if has_sheet(book, n)]
     before = {n: sheet_values(book, n) for n in kept}
     sheets = [*INPUT_SHEETS.values(), METRICS_SHEET]
@@ -141,5 +128,5 @@ def import_nhse_data(book: Any) -> MacroReport:
     summary = f"Imported {imported.quarter}: {counts}"
     summary += (" and recalculated" if results is not None
                 else f"; not recalculated yet: {problem}")
-    return MacroReport(True, summary, warnings=tuple(imported.warnings) + inputs.warnings,
+    return MacroReport(True, summary, warnings=tuple(imported.warnings) + done.warnings,
                        sheets_written=tuple(written), results=results)
