@@ -55,8 +55,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .likely_ranges import _column_quantiles
-
 __all__ = ["change_significance", "SIGNIFICANCE_COLUMNS", "REPLICATES"]
 
 #: Columns of :func:`change_significance`.
@@ -145,6 +143,17 @@ def _paired_interval(old: np.ndarray, new: np.ndarray, replicates: int, seed: in
     tail = (1.0 - confidence) / 2.0
     low, high = _column_quantiles(diffs, [tail, 1.0 - tail])
     return low, high
+
+
+def _column_quantiles(x: np.ndarray, q: list[float]) -> np.ndarray:
+    """Quantiles of each column; NaN for a column with no values (no common metric)."""
+    out = np.full((len(q), x.shape[1]), np.nan)
+    full = ~np.isnan(x).any(axis=0)
+    if full.any():
+        out[:, full] = np.quantile(x[:, full], q, axis=0)
+    for col in np.flatnonzero(~full & ~np.isnan(x).all(axis=0)):
+        out[:, col] = np.nanquantile(x[:, col], q)
+    return out
 
 
 def _mean(picked: np.ndarray, in_sample: np.ndarray) -> np.ndarray:
