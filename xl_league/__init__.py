@@ -41,7 +41,7 @@ if TYPE_CHECKING:  # pragma: no cover
                          load_methodology)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     if name not in _ENGINE_EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(".engine", __name__), name)

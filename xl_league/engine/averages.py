@@ -7,7 +7,10 @@ better. An organisation with fewer than ``minimum_metrics`` scores has no averag
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from .catalogue import DOMAINS, Catalogue
@@ -15,7 +18,7 @@ from .catalogue import DOMAINS, Catalogue
 __all__ = ["round_half_up", "average_metric_scores", "domain_scores"]
 
 
-def round_half_up(x, decimals: int = 2):
+def round_half_up(x: ArrayLike, decimals: int = 2) -> Any:
     """Round like Excel's ROUND (halves away from zero), robust to binary noise (2.345 → 2.35)."""
     arr = np.asarray(x, dtype=float)
     factor = 10.0 ** decimals

@@ -20,10 +20,18 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ..errors import MethodologyError
 from ..vocabulary import YES_WORDS
+if TYPE_CHECKING:  # pragma: no cover
+    from numpy.typing import ArrayLike
+
+    from .methodology import Methodology
 
 __all__ = ["Metric", "Catalogue", "load_catalogue", "catalogue_from_rows", "SCORING_METHODS",
            "DOMAINS", "CATALOGUE_COLUMNS", "OPTIONAL_COLUMNS"]
@@ -61,13 +69,11 @@ class Band:
         return {">=": value >= self.threshold, ">": value > self.threshold,
                 "<=": value <= self.threshold, "<": value < self.threshold}[self.op]
 
-    def matches_array(self, values):
+    def matches_array(self, values: "ArrayLike") -> "np.ndarray":
         """Elementwise :meth:`matches` (NaN never matches)."""
-        import numpy as np
-
         ops = {">=": np.greater_equal, ">": np.greater, "<=": np.less_equal, "<": np.less}
         with np.errstate(invalid="ignore"):
-            return ops[self.op](np.asarray(values, dtype=float), self.threshold)
+            return np.asarray(ops[self.op](np.asarray(values, dtype=float), self.threshold))
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ class Catalogue:
                         f"metric {m.score_id} combines {c}, which is not in the catalogue"
                     )
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Metric]:
         return iter(self.metrics)
 
     def __len__(self) -> int:
@@ -209,14 +215,15 @@ def _parse_floor(metric: str, rule: str) -> tuple[Band, ...]:
     return tuple(bands)
 
 
-def _parse_grid(metric: str, text: str, cast) -> tuple[tuple, ...]:
+def _parse_grid(metric: str, text: str, cast: Callable[[str], Any]) -> tuple[tuple[Any, ...], ...]:
     rows = [tuple(cast(x) for x in r.split()) for r in text.split("|")]
     if len(rows) != 4 or any(len(r) != 4 for r in rows):
         raise MethodologyError(f"metric {metric}: matrix {text!r} must be 4 rows of 4 scores")
     return tuple(rows)
 
 
-def _parse_combined(metric: str, rule: str):
+def _parse_combined(metric: str, rule: str) -> tuple[tuple[str, ...], tuple[tuple[Any, ...], ...],
+                                                    tuple[tuple[Any, ...], ...]]:
     parts = dict(p.strip().split("=", 1) for p in rule.split(";") if "=" in p)
     try:
         components = tuple(parts["components"].split())
@@ -250,9 +257,12 @@ def _yes(value: str) -> bool:
     return str(value).strip().lower() in YES_WORDS
 
 
-def metric_from_row(row: dict[str, str], known_types: tuple[str, ...]) -> Metric:
+def metric_from_row(row: Mapping[str, Any], known_types: tuple[str, ...]) -> Metric:
     """One catalogue row (CSV or the workbook's Metrics sheet) → :class:`Metric`."""
-    get = lambda k: ("" if row.get(k) is None else str(row.get(k))).strip()  # noqa: E731
+    def get(key: str) -> str:
+        value = row.get(key)
+        return "" if value is None else str(value).strip()
+
     sid = get("score_id").upper()
     if not _ID.match(sid):
         raise MethodologyError(f"metric ID {sid!r} is not like OF1023")
@@ -279,7 +289,7 @@ def metric_from_row(row: dict[str, str], known_types: tuple[str, ...]) -> Metric
     if scoring in ("ranked", "banded") and not value_id:
         raise MethodologyError(f"metric {sid}: {scoring} scoring needs a value_id (e.g. OF0023)")
     rule = get("rule")
-    extra: dict = {}
+    extra: dict[str, Any] = {}
     if scoring == "banded":
         extra["bands"], extra["else_score"] = _parse_bands(sid, rule)
     elif scoring == "combined":
@@ -292,11 +302,12 @@ def metric_from_row(row: dict[str, str], known_types: tuple[str, ...]) -> Metric
                   plausible=_parse_plausible(sid, get("plausible")), **extra)
 
 
-def catalogue_from_rows(year: str, rows, known_types: tuple[str, ...]) -> Catalogue:
+def catalogue_from_rows(year: str, rows: Iterable[Mapping[str, Any]],
+                        known_types: tuple[str, ...]) -> Catalogue:
     return Catalogue(year, tuple(metric_from_row(r, known_types) for r in rows))
 
 
-def load_catalogue(methodology=None) -> Catalogue:
+def load_catalogue(methodology: "Methodology | None" = None) -> Catalogue:
     """The metric catalogue shipped for ``methodology`` (default: 2025/26)."""
     from .methodology import load_methodology
 

@@ -7,6 +7,8 @@ without an average have no position and come last.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import math
 
 import numpy as np
@@ -49,7 +51,8 @@ def league_positions(types: pd.Series, segment: np.ndarray, average_2dp: np.ndar
     return pos
 
 
-def distance_to_next_segment(average_2dp: float, segment: float, cuts, decimals: int = 2) -> float:
+def distance_to_next_segment(average_2dp: float, segment: float, cuts: Sequence[float],
+                             decimals: int = 2) -> float:
     """How far the 2-dp average must fall to reach the next better segment (NaN in segment 1)."""
     if math.isnan(average_2dp) or math.isnan(segment) or segment <= 1:
         return float("nan")

@@ -57,7 +57,8 @@ def _replicate_means(block: np.ndarray, counts: np.ndarray, reps: int,
     picked *= (np.arange(kmax)[None, :] < counts[:, None])[None, :, :]
     total = picked.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return total / counts[None, :]
+        means: np.ndarray = total / counts[None, :]
+    return means
 
 
 def likely_ranges(scores: pd.DataFrame, counted: list[str], types: pd.Series,
@@ -223,5 +224,6 @@ class _Extremes:
                 stand_in[:, :self.keep] = low
                 stand_in[:, self.keep:] = low.max(axis=1, keepdims=True)
                 stand_in[:, total - self.keep:] = self.high[at:at + step]
-            out[:, at:at + step] = np.quantile(stand_in, q, axis=1, method=method)
+            out[:, at:at + step] = np.quantile(stand_in, q, axis=1,
+                                               method=method)  # type: ignore[call-overload]
         return out

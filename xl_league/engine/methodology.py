@@ -12,6 +12,7 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
+from typing import Any
 
 from ..errors import MethodologyError
 
@@ -63,7 +64,8 @@ class Methodology:
     bootstrap_replicates: int = 2000
     bootstrap_seed: int = 2025
     bootstrap_confidence: float = 0.95
-    extra: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False,
+                                     repr=False)
 
     def __post_init__(self) -> None:
         if self.cut_point_rule not in CUT_POINT_RULES:
@@ -103,9 +105,9 @@ class Methodology:
                 "supply three, e.g. --cutoffs 2.05,2.33,2.62"
             )
         domain_cuts = []
-        for domain, cuts in self.domain_cut_points:
+        for domain, given in self.domain_cut_points:
             try:
-                cuts = tuple(float(c) for c in cuts)
+                cuts: tuple[float, ...] = tuple(float(c) for c in given)
             except (TypeError, ValueError):
                 cuts = ()
             if len(cuts) != 3 or any(b <= a for a, b in zip(cuts, cuts[1:])):
@@ -132,7 +134,7 @@ class Methodology:
                 f"national pools {self.national_pools} must hold each type of {self.types} once"
             )
 
-    def with_settings(self, **changes) -> "Methodology":
+    def with_settings(self, **changes: Any) -> "Methodology":
         """A copy with some settings changed; ``cut_points=(c1, c2, c3)`` also sets rule 'fixed'."""
         cps = changes.pop("cut_points", None)
         if cps:
@@ -184,7 +186,8 @@ def methodology_from_toml(text: str) -> Methodology:
         raise MethodologyError(f"methodology file has a value of the wrong kind: {exc}") from None
 
 
-def _from_sections(raw: dict, seg: dict, fin: dict, rsp: dict, sco: dict, lik: dict,
+def _from_sections(raw: dict[str, Any], seg: dict[str, Any], fin: dict[str, Any],
+                   rsp: dict[str, Any], sco: dict[str, Any], lik: dict[str, Any],
                    d: Methodology) -> Methodology:
     return Methodology(
         year=raw.get("year", d.year),

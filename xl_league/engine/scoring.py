@@ -107,7 +107,8 @@ def score_metrics(organisations: pd.DataFrame, values: pd.DataFrame, catalogue: 
 
     def column(col_id: str | None) -> np.ndarray:
         if col_id and col_id in values.columns:
-            return values[col_id].to_numpy(dtype=float, na_value=np.nan)
+            column: np.ndarray = values[col_id].to_numpy(dtype=float, na_value=np.nan)
+            return column
         return np.full(n_orgs, np.nan)
 
     ordered = [m for m in catalogue if m.scoring != "combined"] + \
@@ -151,5 +152,7 @@ def score_metrics(organisations: pd.DataFrame, values: pd.DataFrame, catalogue: 
         ranks[metric.score_id] = rank
         peers[metric.score_id] = size
 
-    frame = lambda d: pd.DataFrame(d, index=codes)[[m.score_id for m in catalogue]]  # noqa: E731
+    def frame(d: dict[str, np.ndarray]) -> pd.DataFrame:
+        return pd.DataFrame(d, index=codes)[[m.score_id for m in catalogue]]
+
     return MetricScores(frame(scores), frame(ranks), frame(peers), frame(supplied), tuple(notes))

@@ -10,6 +10,7 @@ Boundary rule: an average at or above a cut-point goes to the worse segment.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 
 from ..errors import InputError
@@ -22,11 +23,11 @@ CUT_POINT_COLUMNS = ["pool", "rule", "organisations", "c1", "c2", "c3"]
 
 def quartile_cut_points(averages: np.ndarray, method: str = "linear") -> tuple[float, float, float]:
     vals = averages[~np.isnan(averages)]
-    q = np.quantile(vals, [0.25, 0.5, 0.75], method=method)
+    q = np.quantile(vals, [0.25, 0.5, 0.75], method=method)  # type: ignore[call-overload]
     return float(q[0]), float(q[1]), float(q[2])
 
 
-def segment_of(averages, cuts) -> np.ndarray:
+def segment_of(averages: ArrayLike, cuts: ArrayLike) -> np.ndarray:
     """Segment 1..len(cuts)+1 for each average (NaN stays NaN); at a cut-point → worse."""
     a = np.asarray(averages, dtype=float)
     c = np.asarray(cuts, dtype=float) - 1e-9
@@ -42,7 +43,7 @@ def cut_points(summary: pd.DataFrame, value_column: str, meth: Methodology,
     """One row per pool: which types, the rule, how many organisations, c1..c3."""
     rows = []
     if meth.cut_point_rule == "type-quartiles":
-        pools = [(t,) for t in meth.types]
+        pools: list[tuple[str, ...]] = [(t,) for t in meth.types]
     else:
         pools = list(meth.national_pools)
     for pool in pools:
