@@ -109,8 +109,10 @@ def build_native_workbook(results: LeagueTables, path: Path) -> Path:
             b = f"COUNTIFS({in_group}{values},\"{better}\"&{own})"
             size = f"COUNTIFS({in_group}{values},\"<>\")"
             applies = ",".join(f"Inputs!$C{r}=\"{t}\"" for t in m.types)
-            row.append(f"=IF(AND(ISNUMBER({own}),OR({applies})),IF({size}<=1,1,"
-                       f"1+3*{b}/({size}-1)),\"\")")
+            score = f"IF({size}<=1,1,1+3*{b}/({size}-1))"
+            for band in reversed(m.floor):  # the catalogue's floor, e.g. <70:4
+                score = f"IF({own}{band.op}{band.threshold:g},{band.score:g},{score})"
+            row.append(f"=IF(AND(ISNUMBER({own}),OR({applies})),{score},\"\")")
         scored = score_range.format(r=r)
         avg, seg, adj = (f"{letter[k]}{r}" for k in
                          ("Average metric score", "Unadjusted segment", "Segment"))

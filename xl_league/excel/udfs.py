@@ -151,6 +151,8 @@ def metric_scores(values: Any, direction: Any, peer_groups: Any = None) -> list[
         higher = rule.higher_is_better if isinstance(rule, Metric) else rule
     for group in groups:
         scores[group] = ranked_scores(raw[group], higher, meth.best_score, meth.worst_score)
+    for band in (rule.floor if isinstance(rule, Metric) else ()):  # e.g. OF0057: <70:4
+        scores[band.matches_array(raw)] = band.score
     return vector.shape(list(scores))
 
 
