@@ -11,6 +11,7 @@ One module per step of the method::
     override.py       steps 4–5  financial override, segment 5
     league.py         step 6  league positions, distance to the next segment
     likely_ranges.py  step 7  bootstrap likely ranges of score and position
+    significance.py           quarter-on-quarter significance of a change (compare, history)
     pipeline.py       compute_league_tables(): all steps in order
 """
 
