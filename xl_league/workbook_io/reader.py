@@ -14,8 +14,9 @@ Reading rules, decided once:
 * an unformatted fraction (0.62) in a percentage metric whose other values are percentages
   (median over 1, and 62 nearer to it than 0.62) is a problem: "type 62 for 62 %";
 * Excel error values (``#N/A``, ``#DIV/0!``, ...) and text are problems;
-* a formula's cached value is read (a second, values-only load, made only when some cell
-  read holds a formula); a formula never calculated is a problem, not a blank.
+* a formula's cached value is read (from a file: beside its formula, in the same streaming
+  pass; from an open workbook: a second, values-only load, made only when some cell read
+  holds a formula); a formula never calculated is a problem, not a blank.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ from .cells import (RawCell, cached_values, load, parse_flag_cell, parse_number,
 from .layout import INPUT_FIXED_COLUMNS, INPUT_SHEETS, METRICS_SHEET, SETTINGS_SHEET, sheet_ref
 from .safety import check_file
 from .settings import read_catalogue, read_settings
+from .sheet_xml import SheetLayout, read_sheet_grids
 
-__all__ = ["BookInputs", "read_inputs", "check_workbook"]
+__all__ = ["BookInputs", "read_inputs", "read_inputs_from_path", "check_workbook"]
 
 _ID = re.compile(r"^[A-Z]{2}\d{4}$")
 _PERCENT_NAME = re.compile(r"percent|%|\brate\b|standard|performance", re.IGNORECASE)
@@ -70,6 +72,8 @@ class BookInputs:
     warnings: tuple[str, ...]
     cell_of: Mapping[tuple[str, str], str] = field(default_factory=dict)
     has_formulas: bool = False
+    #: Per input sheet read from a file: merged ranges, hidden rows and columns.
+    layouts: Mapping[str, SheetLayout] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -85,10 +89,15 @@ class _Sheets:
 
     cells: dict[str, dict[tuple[int, int], RawCell]]
     missing: list[str]
+    layouts: dict[str, SheetLayout] = field(default_factory=dict)
+
+
+#: The sheets read, in order.
+SHEETS_READ = (SETTINGS_SHEET, METRICS_SHEET, *INPUT_SHEETS.values())
 
 
 def _grab(wb: Workbook, path: Path | None) -> _Sheets:
-    names = [SETTINGS_SHEET, METRICS_SHEET, *INPUT_SHEETS.values()]
+    names = list(SHEETS_READ)
     cells: dict[str, dict[tuple[int, int], RawCell]] = {}
     missing = []
     for name in names:
@@ -343,8 +352,7 @@ def _sort_key(error: WorkbookError, order: list[str]) -> tuple:
     return (sheet, row, col)
 
 
-def _read(wb: Workbook, path: Path | None) -> BookInputs:
-    sheets = _grab(wb, path)
+def _read(sheets: _Sheets) -> BookInputs:
     problems: list[WorkbookError] = []
     for name in sheets.missing:
         problems.append(WorkbookError(
@@ -388,23 +396,31 @@ def _read(wb: Workbook, path: Path | None) -> BookInputs:
     return BookInputs(organisations=organisations, values=values.astype(float),
                       methodology=meth, catalogue=catalogue, quarter=quarter,
                       problems=tuple(problems), warnings=tuple(warnings),
-                      cell_of=dict(reader.cell_of), has_formulas=reader.has_formulas)
+                      cell_of=dict(reader.cell_of), has_formulas=reader.has_formulas,
+                      layouts={name: sheets.layouts[name] for name in INPUT_SHEETS.values()
+                               if name in sheets.layouts})
 
 
 def read_inputs(source: Workbook | str | Path, *, path: str | Path | None = None) -> BookInputs:
     """Read the inputs of a workbook (an open openpyxl workbook, or a path to one).
 
-    Given a path, the file is checked (:func:`~.safety.check_file`) and read once, read-only;
-    a second, values-only read happens only when some cell read holds a formula. Given a
-    workbook, pass ``path`` (the file it was loaded from) so formulas' cached values can be
-    read. Raises :class:`WorkbookError` only when the file cannot be opened; everything wrong
-    inside it is in ``problems``.
+    Given a path, see :func:`read_inputs_from_path`. Given a workbook (one built in memory,
+    or a macro workbook open in Excel), pass ``path`` (the file it was loaded from) so
+    formulas' cached values can be read. Raises :class:`WorkbookError` only when the file
+    cannot be opened; everything wrong inside it is in ``problems``.
     """
     if isinstance(source, Workbook):
-        return _read(source, Path(path) if path is not None else None)
-    file = check_file(source)
-    with load(file, read_only=True, data_only=False) as wb:
-        return _read(wb, file)
+        return _read(_grab(source, Path(path) if path is not None else None))
+    return read_inputs_from_path(source)
+
+
+def read_inputs_from_path(path: str | Path) -> BookInputs:
+    """The inputs of the workbook file at ``path``, checked (:func:`~.safety.check_file`) and
+    read in one streaming pass over the sheets' XML (:mod:`.sheet_xml`): no openpyxl load,
+    formulas' cached values read beside their formulas."""
+    file = check_file(path)
+    grids = read_sheet_grids(file, SHEETS_READ)
+    return _read(_Sheets(grids.cells, grids.missing, grids.layouts))
 
 
 def check_workbook(path: str | Path) -> list[str]:
