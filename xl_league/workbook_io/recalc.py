@@ -25,7 +25,8 @@ from .cached_values import SHEETS_READ, read_cached_values
 from .cells import load
 from .layout import (ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET, LEAGUE_SHEETS,
                      LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET)
-from .reader import BookInputs, read_inputs
+from .package import PackageUnsupported, write_outputs_to_package
+from .reader import BookInputs, read_inputs_from_path
 from .safety import WORKBOOK_SUFFIXES, check_file, unsupported_parts
 from .skip_outputs import without_output_cells
 from .writer import save_atomic, write_results
@@ -228,30 +229,46 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None, *,
     if lost:
         warnings.append(f"{dest} does not keep these parts of {src.name}: {'; '.join(lost)}")
     step(0)
-    with load(src, source=without_output_cells(src),
-              keep_vba=src.suffix.lower() in _MACRO_SUFFIXES, rich_text=True) as wb:
-        # the values of the file as loaded: formulas in the sheets read keep them on saving
-        kept_values = read_cached_values(src, SHEETS_READ)
-        inputs = read_inputs(wb, path=src)
-        if inputs.problems:
-            raise WorkbookProblems(src, inputs.problems)
-        step(1)
-        try:
-            results = run_engine(inputs, cut_points=cut_points, replicates=replicates,
-                                 seed=seed)
-        except XlLeagueError as exc:
-            raise WorkbookError(engine_error_line(exc, inputs)) from None
-        step(2)
-        write_results(wb, results, settings_used(results, inputs.quarter, cut_points=cut_points,
-                                                 replicates=replicates, seed=seed))
-        step(3)
-        save_atomic(wb, dest, cached_values=kept_values)
+    inputs = read_inputs_from_path(src)
+    if inputs.problems:
+        raise WorkbookProblems(src, inputs.problems)
+    step(1)
+    try:
+        results = run_engine(inputs, cut_points=cut_points, replicates=replicates, seed=seed)
+    except XlLeagueError as exc:
+        raise WorkbookError(engine_error_line(exc, inputs)) from None
+    step(2)
+    shown = settings_used(results, inputs.quarter, cut_points=cut_points,
+                          replicates=replicates, seed=seed)
+    write_outputs(src, dest, results, shown, saving=lambda: step(3))
     warnings.extend(inputs.warnings)
     step_done = len(steps)
     if progress is not None:
         progress("done", step_done, step_done)
     return RecalcResult(results=results, written_to=dest, warnings=tuple(warnings),
                         inputs=inputs)
+
+
+def write_outputs(src: Path, dest: Path, results: LeagueTables,
+                  shown: dict[str, object], *, saving: Callable[[], None] | None = None) -> None:
+    """Write the output sheets of ``src`` to ``dest``: at the level of the zip package (every
+    part xl-league does not own copied unchanged), or with openpyxl for a package that cannot
+    be edited safely that way (:class:`~.package.PackageUnsupported`)."""
+    try:
+        write_outputs_to_package(src, dest, results, shown, saving=saving)
+    except PackageUnsupported:
+        _write_with_openpyxl(src, dest, results, shown)
+
+
+def _write_with_openpyxl(src: Path, dest: Path, results: LeagueTables,
+                         shown: dict[str, object]) -> None:
+    """Load the workbook (without its old output cells), rewrite, save keeping the cached
+    values of the sheets read."""
+    with load(src, source=without_output_cells(src),
+              keep_vba=src.suffix.lower() in _MACRO_SUFFIXES, rich_text=True) as wb:
+        kept_values = read_cached_values(src, SHEETS_READ)
+        write_results(wb, results, shown)
+        save_atomic(wb, dest, cached_values=kept_values)
 
 
 def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
