@@ -124,6 +124,7 @@ def test_settings_typed_by_the_user_are_kept(book):
     stamp = [c.coordinate for r in ws.iter_rows() for c in r if c.value == "last_recalculated"]
     assert changed == {stamp[0].replace("A", "B")}
     assert ws[stamp[0].replace("A", "B")].number_format == "yyyy-mm-dd hh:mm"
+    assert ws[stamp[0].replace("A", "B")].is_date
 
 
 def test_a_settings_sheet_without_the_recorded_row_gets_it(book):
