@@ -192,16 +192,34 @@ def _with_dashboard(real):
 def test_a_sheet_the_writer_adds_with_a_chart_is_transplanted(book, monkeypatch):
     monkeypatch.setattr(package_module, "write_results",
                         _with_dashboard(writer_module.write_results))
+    monkeypatch.setattr(package_module, "OUTPUT_SHEETS", (*OUTPUT_SHEETS, "Dashboard"))
+    calls = []
+    real = package_module._Composer.compose
+    monkeypatch.setattr(package_module._Composer, "compose",
+                        lambda self: calls.append(1) or real(self))
     recalc_workbook(book)
     first = parts(book)
     recalc_workbook(book)
     second = parts(book)
     charts = [n for n in second if n.startswith("xl/charts/")]
     assert len(charts) == 1 and len([n for n in first if n.startswith("xl/charts/")]) == 1
+    assert len(calls) == 2  # both written at the level of the package
     wb = loads_cleanly(book)
     assert wb.sheetnames[-1] == "Dashboard"
     assert wb["Dashboard"]["A1"].value == "Dashboard"
     assert len(wb["Dashboard"]._charts) == 1
+
+
+def test_a_users_sheet_named_like_a_new_output_sheet_is_not_replaced(book, monkeypatch):
+    """A sheet the writer adds, which the workbook already has but not as an output sheet
+    registered in the layout, is the user's: that workbook is written with openpyxl."""
+    wb = load_workbook(book)
+    wb.create_sheet("Dashboard")["C3"] = "my own figures"
+    wb.save(book)
+    monkeypatch.setattr(package_module, "write_results",
+                        _with_dashboard(writer_module.write_results))
+    recalc_workbook(book)
+    assert load_workbook(book)["Dashboard"]["C3"].value == "my own figures"
 
 
 def test_formulas_in_a_users_sheet_keep_their_formula(book):

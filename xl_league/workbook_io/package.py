@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
+import math
 import posixpath
 import re
 import zipfile
@@ -343,7 +344,7 @@ def _dimension(sheet: bytes, rows: list[bytes]) -> bytes:
     if m is None or not rows:
         return sheet
     last_row = max(_row_number(r) for r in rows)
-    last_col = max([_column(c) for r in rows for c in _cells(r)] or [1])
+    last_col = max([_column(cells[-1]) for r in rows if (cells := _cells(r))] or [1])
     end_col = column_index_from_string((m.group(3) or m.group(1)).decode())
     end_row = int(m.group(4) or m.group(2))
     ref = (m.group(1) + m.group(2) + b":" + get_column_letter(max(end_col, last_col)).encode()
@@ -631,7 +632,7 @@ class _Composer:
                 continue
             source = new_parts[name]
             xml = styles.remap_sheet(self._inline(new[source], strings))
-            if name in parts:
+            if name in parts and name in OUTPUT_SHEETS:
                 target = parts[name]
                 old_rels = _read_rels(files, target)
                 strange = {r.kind for r in old_rels if not r.external} - _OWNED_KINDS
@@ -640,6 +641,8 @@ class _Composer:
                     raise PackageUnsupported(f"'{name}' holds {', '.join(sorted(strange))}")
                 candidates.update(_closure(files, target))
                 files.pop(_rels_of(target), None)
+            elif name not in OUTPUT_SHEETS and name in parts:
+                raise PackageUnsupported(f"'{name}' is a sheet of the user's")
             else:
                 target = _fresh_name("xl/worksheets/sheet.xml", taken)
                 book.add_sheet(name, target)
@@ -704,6 +707,9 @@ class _Composer:
         """The parts the scratch sheet refers to, renamed, with their relationships."""
         new = self.new
         related = _closure(new, source)
+        if any(r.kind in ("table", "pivotTable") for part in [source, *related]
+               for r in _read_rels(new, part)):
+            raise PackageUnsupported("tables need workbook-wide names and ids")
         renamed = {source: target}
         for part in related:
             renamed[part] = _fresh_name(part, taken)
@@ -728,24 +734,43 @@ class _Composer:
                     defaults[extension] = new_defaults[extension]
 
 
-def _cell_xml(cell, epoch) -> str:
-    """One cell as openpyxl's worksheet writer writes it (inline strings, dates as serial
-    numbers, styled blanks kept)."""
-    attrs = f' r="{cell.coordinate}"'
-    if cell.has_style:
-        attrs += f' s="{cell.style_id}"'
-    kind, value = cell.data_type, cell._value
-    if kind == "d":
-        kind, value = "n", to_excel(value, epoch)
-    attrs += ' t="inlineStr"' if kind == "s" else f' t="{kind}"'
-    if value is None or value == "":
-        return f"<c{attrs}/>"
-    if kind == "s":
-        text = str(value)
-        stripped = text.strip()
-        space = ' xml:space="preserve"' if stripped and stripped != text else ""
-        return f"<c{attrs}><is><t{space}>{escape(text)}</t></is></c>"
-    return f"<c{attrs}><v>{escape(safe_string(value))}</v></c>"
+class _RowWriter:
+    """Cells as openpyxl's worksheet writer writes them (inline strings, dates as serial
+    numbers, styled blanks kept), each style registered in the workbook as openpyxl does."""
+
+    def __init__(self, wb: Workbook):
+        self.wb = wb
+        self.styles: dict[bytes, int] = {}
+        self.letters: dict[int, str] = {}
+
+    def style_id(self, style) -> int:
+        key = style.tobytes()
+        found = self.styles.get(key)
+        if found is None:
+            found = self.styles[key] = self.wb._cell_styles.add(style)
+        return found
+
+    def cell(self, cell) -> str:
+        letters = self.letters.get(cell.column)
+        if letters is None:
+            letters = self.letters[cell.column] = get_column_letter(cell.column)
+        attrs = f' r="{letters}{cell.row}"'
+        style = cell._style
+        if style is not None and any(style):
+            attrs += f' s="{self.style_id(style)}"'
+        kind, value = cell.data_type, cell._value
+        if kind == "d":
+            kind, value = "n", to_excel(value, self.wb.epoch)
+        if value is None or value == "":
+            return f'<c{attrs} t="{"inlineStr" if kind == "s" else kind}"/>'
+        if kind == "s":
+            text = str(value)
+            stripped = text.strip()
+            space = ' xml:space="preserve"' if stripped and stripped != text else ""
+            return f'<c{attrs} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+        if kind == "n" and type(value) is float and math.isfinite(value):
+            return f'<c{attrs} t="n"><v>{value:.16g}</v></c>'
+        return f'<c{attrs} t="{kind}"><v>{escape(safe_string(value))}</v></c>'
 
 
 def _detach_plain_rows(wb: Workbook) -> dict[str, dict[int, bytes]]:
@@ -757,19 +782,20 @@ def _detach_plain_rows(wb: Workbook) -> dict[str, dict[int, bytes]]:
     with openpyxl.
     """
     out: dict[str, dict[int, bytes]] = {}
+    writer = _RowWriter(wb)
     for ws in wb.worksheets:
         special = {r for (r, _c), cell in ws._cells.items()
                    if cell.data_type == "f" or cell.comment is not None
                    or cell.hyperlink is not None or isinstance(cell, MergedCell)}
         by_row: dict[int, list] = {}
-        for (r, c), cell in sorted(ws._cells.items()):
+        for (r, _c), cell in sorted(ws._cells.items()):
             if r not in special:
                 by_row.setdefault(r, []).append(cell)
         rows: dict[int, bytes] = {}
         for r, cells in by_row.items():
             attrs = {"r": str(r), **dict(ws.row_dimensions.get(r, {}))}
             head = "".join(f' {k}="{escape(str(v), _QUOTE)}"' for k, v in attrs.items())
-            rows[r] = (f"<row{head}>" + "".join(_cell_xml(cell, wb.epoch) for cell in cells)
+            rows[r] = (f"<row{head}>" + "".join(map(writer.cell, cells))
                        + "</row>").encode("utf-8")
             for cell in cells:
                 del ws._cells[(cell.row, cell.column)]
