@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
 from libreoffice_helpers import soffice_or_skip
-from workbook_helpers import cache_formula_value, edit_part, filled_workbook, sheet_part
+from workbook_helpers import cache_formula_value, edit_part, sheet_part
 from xl_league.demo import national_demo_dataset
 from xl_league.libreoffice import convert
 from xl_league.workbook_io import build_template, fill_inputs, read_inputs, save_atomic
@@ -96,8 +96,9 @@ def test_shared_formulas_inline_strings_and_cells_without_references(book):
 
     def edit(data: bytes) -> bytes:
         text = data.decode()
-        rows = ('<row r="30"><c r="A30" t="inlineStr"><is><t>RZ1</t><rPh sb="0" eb="1"><t>x</t></rPh>'
-                '</is></c><c t="inlineStr"><is><r><t>Bold</t></r><r><t> trust</t></r></is></c>'
+        rows = ('<row r="30"><c r="A30" t="inlineStr"><is><t>RZ1</t>'
+                '<rPh sb="0" eb="1"><t>x</t></rPh></is></c>'
+                '<c t="inlineStr"><is><r><t>Bold</t></r><r><t> trust</t></r></is></c>'
                 '<c r="L30"><f t="shared" ref="L30:L31" si="0">G30+1</f><v>3</v></c></row>'
                 '<row r="31"><c r="A31" t="inlineStr"><is><t>RZ2</t></is></c>'
                 '<c r="L31"><f t="shared" si="0"/><v>4</v></c></row>')
