@@ -785,12 +785,13 @@ def _detach_plain_rows(wb: Workbook) -> dict[str, dict[int, bytes]]:
     writer = _RowWriter(wb)
     for ws in wb.worksheets:
         special = {r for (r, _c), cell in ws._cells.items()
-                   if cell.data_type == "f" or cell.comment is not None
-                   or cell.hyperlink is not None or isinstance(cell, MergedCell)}
+                   if type(cell) is MergedCell or cell.data_type == "f"
+                   or cell._comment is not None or cell._hyperlink is not None}
         by_row: dict[int, list] = {}
-        for (r, _c), cell in sorted(ws._cells.items()):
-            if r not in special:
-                by_row.setdefault(r, []).append(cell)
+        cells_at = ws._cells
+        for key in sorted(cells_at):
+            if key[0] not in special:
+                by_row.setdefault(key[0], []).append(cells_at[key])
         rows: dict[int, bytes] = {}
         for r, cells in by_row.items():
             attrs = {"r": str(r), **dict(ws.row_dimensions.get(r, {}))}
