@@ -1,10 +1,13 @@
 """Recalculate a workbook: read its inputs, run the engine, rewrite its output sheets.
 
-:func:`recalc_workbook` loads the workbook once, refuses (before writing anything) when an
-input is wrong, when the engine objects, or when saving in place would lose parts openpyxl
-cannot keep; otherwise it rewrites only the output sheets and saves atomically. Input sheets,
-the user's own sheets, defined names, formatting, charts and images come through unchanged,
-and formulas in the sheets read keep their cached values (see :mod:`.cached_values`).
+:func:`recalc_workbook` reads the inputs straight from the file's XML (:mod:`.sheet_xml`),
+refuses (before writing anything) when an input is wrong, when the engine objects, or when
+saving in place would lose parts openpyxl cannot keep; otherwise :func:`write_outputs`
+rewrites only the output sheets at the level of the zip package (:mod:`.package`: every other
+part copied byte for byte) and saves atomically. Input sheets, the user's own sheets, defined
+names, formatting, charts and images come through unchanged, and formulas in the sheets read
+keep their cached values. A package that cannot be edited that way is written with openpyxl
+(see :mod:`.cached_values` for how cached values are kept there).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .safety import WORKBOOK_SUFFIXES, check_file, unsupported_parts
 from .skip_outputs import without_output_cells
 from .writer import save_atomic, write_results
 
-__all__ = ["recalc_workbook", "RecalcResult", "WorkbookProblems", "run_engine",
+__all__ = ["recalc_workbook", "write_outputs", "RecalcResult", "WorkbookProblems", "run_engine",
            "engine_error_line", "settings_used", "read_results", "recorded_overrides",
            "parse_overrides", "with_recorded_overrides",
            "OVERRIDES_KEY"]
