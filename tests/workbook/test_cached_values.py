@@ -25,6 +25,8 @@ from xl_league.errors import WorkbookError
 from xl_league.libreoffice import convert
 from xl_league.workbook_io import cached_values as cv
 from xl_league.workbook_io import read_inputs, recalc_workbook, save_atomic
+from xl_league.workbook_io import recalc as recalc_module
+from xl_league.workbook_io.package import PackageUnsupported
 from xl_league.workbook_io.cached_values import (SHEETS_READ, CachedValue, read_cached_values,
                                                  restore_cached_values, sheet_parts)
 
@@ -203,6 +205,11 @@ def test_a_failure_while_restoring_values_leaves_the_workbook_byte_identical(
         raise RuntimeError("the disk failed half-way")
 
     monkeypatch.setattr(cv._CellRewriter, "feed", failing_feed)
+
+    def unsupported(*args, **kwargs):  # values are restored on the openpyxl path only
+        raise PackageUnsupported("forced")
+
+    monkeypatch.setattr(recalc_module, "write_outputs_to_package", unsupported)
     with pytest.raises(RuntimeError, match="half-way"):
         recalc_workbook(book)
     assert written, "the rewrite was reached"

@@ -265,10 +265,8 @@ def test_a_supplied_score_column_is_read(book):
 
 # --------------------------------------------------------------------------- formulas
 
-def test_formula_with_a_cached_value_is_read_with_a_second_load(book, monkeypatch):
-    set_cells(book, {(A, "L3"): "=70+5"})
-    cache_formula_value(book, A, "L3", "75")
-    calls = []
+def _counting_loads(monkeypatch) -> list[dict]:
+    calls: list[dict] = []
     real = cells_module.load
 
     def counting(path, **options):
@@ -276,21 +274,44 @@ def test_formula_with_a_cached_value_is_read_with_a_second_load(book, monkeypatc
         return real(path, **options)
 
     monkeypatch.setattr("xl_league.workbook_io.reader.load", counting)
+    monkeypatch.setattr("xl_league.workbook_io.cells.load_workbook",
+                        lambda *a, **k: pytest.fail("a file's inputs are read without openpyxl"))
+    return calls
+
+
+def test_formula_with_a_cached_value_is_read_in_the_same_pass(book, monkeypatch):
+    set_cells(book, {(A, "L3"): "=70+5"})
+    cache_formula_value(book, A, "L3", "75")
+    calls = _counting_loads(monkeypatch)
     inputs = read_inputs(book)
     assert inputs.problems == ()
     assert inputs.values.loc["RA2", "OF0013"] == 75.0
     assert inputs.has_formulas
-    assert calls == [{"read_only": True, "data_only": False},
-                     {"read_only": True, "data_only": True}]
+    assert calls == []
 
 
-def test_no_formula_means_one_load(book, monkeypatch):
+def test_an_open_workbook_with_a_formula_is_read_with_a_second_load(book, monkeypatch):
+    set_cells(book, {(A, "L3"): "=70+5"})
+    cache_formula_value(book, A, "L3", "75")
+    wb = load_workbook(book)
     calls = []
     real = cells_module.load
     monkeypatch.setattr("xl_league.workbook_io.reader.load",
                         lambda path, **o: calls.append(o) or real(path, **o))
-    read_inputs(book)
-    assert calls == [{"read_only": True, "data_only": False}]
+    inputs = read_inputs(wb, path=book)
+    assert inputs.problems == ()
+    assert inputs.values.loc["RA2", "OF0013"] == 75.0
+    assert calls == [{"read_only": True, "data_only": True}]
+
+
+def test_an_open_workbook_without_formulas_needs_no_second_load(book, monkeypatch):
+    wb = load_workbook(book)
+    calls = []
+    real = cells_module.load
+    monkeypatch.setattr("xl_league.workbook_io.reader.load",
+                        lambda path, **o: calls.append(o) or real(path, **o))
+    assert read_inputs(wb, path=book).problems == ()
+    assert calls == []
 
 
 def test_formula_cached_as_empty_text_is_blank(book):

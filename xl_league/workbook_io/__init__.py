@@ -7,10 +7,12 @@ Modules::
     template.py    build_template(): the blank workbook; python -m ... rebuilds the committed one
     cells.py       one cell → number / flag / text, or a problem (missing markers, errors, %)
     settings.py    the Settings and Metrics sheets → Methodology and Catalogue
+    sheet_xml.py   read_sheet_grids(): the cells of the sheets read, streamed from their XML
     reader.py      read_inputs(): every problem at once, named by cell
     writer.py      fill_inputs(), write_results()
     files.py       save_atomic(), write_bytes_atomic(): atomic saves, lock files, file modes
     safety.py      check_file(), unsupported_parts(): wrong files, zip bombs, parts openpyxl drops
+    package.py     write_outputs_to_package(): output sheets transplanted, other parts raw
     recalc.py      recalc_workbook(), read_results()
 
 Errors are :class:`~xl_league.errors.WorkbookError` (and :class:`~xl_league.errors.CellError`
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING
 _EXPORTS = {
     "build_template": "template", "template_bytes": "template", "write_template": "template",
     "read_inputs": "reader", "BookInputs": "reader",
+    "read_inputs_from_path": "reader", "write_outputs_to_package": "package",
     "fill_inputs": "writer", "write_results": "writer", "save_atomic": "files",
     "write_bytes_atomic": "files",
     "recalc_workbook": "recalc", "RecalcResult": "recalc", "read_results": "recalc",
@@ -40,7 +43,8 @@ __all__ = list(_EXPORTS)
 if TYPE_CHECKING:  # pragma: no cover
     from .layout import (INPUT_SHEETS, LEAGUE_SHEETS, OUTPUT_SHEETS, TEMPLATE_FILENAME,
                          TEMPLATE_SHEETS)
-    from .reader import BookInputs, read_inputs
+    from .package import write_outputs_to_package
+    from .reader import BookInputs, read_inputs, read_inputs_from_path
     from .recalc import RecalcResult, read_results, recalc_workbook
     from .safety import check_file, unsupported_parts
     from .template import build_template, template_bytes, write_template

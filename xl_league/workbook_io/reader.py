@@ -14,8 +14,9 @@ Reading rules, decided once:
 * an unformatted fraction (0.62) in a percentage metric whose other values are percentages
   (median over 1, and 62 nearer to it than 0.62) is a problem: "type 62 for 62 %";
 * Excel error values (``#N/A``, ``#DIV/0!``, ...) and text are problems;
-* a formula's cached value is read (a second, values-only load, made only when some cell
-  read holds a formula); a formula never calculated is a problem, not a blank.
+* a formula's cached value is read (from a file: beside its formula, in the same streaming
+  pass; from an open workbook: a second, values-only load, made only when some cell read
+  holds a formula); a formula never calculated is a problem, not a blank.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, range_boundaries
 from openpyxl.workbook import Workbook
 
 from ..engine.catalogue import Catalogue, Metric
@@ -39,9 +41,9 @@ from .cells import (RawCell, cached_values, load, parse_flag_cell, parse_number,
 from .layout import INPUT_FIXED_COLUMNS, INPUT_SHEETS, METRICS_SHEET, SETTINGS_SHEET, sheet_ref
 from .safety import check_file
 from .settings import read_catalogue, read_settings
-from .sheet_layout import SheetLayout, layout_of_worksheet, sheet_layouts
+from .sheet_xml import SheetLayout, read_sheet_grids
 
-__all__ = ["BookInputs", "read_inputs"]
+__all__ = ["BookInputs", "read_inputs", "read_inputs_from_path", "SHEETS_READ"]
 
 _ID = re.compile(r"^[A-Z]{2}\d{4}$")
 _PERCENT_NAME = re.compile(r"percent|%|\brate\b|standard|performance", re.IGNORECASE)
@@ -68,6 +70,8 @@ class BookInputs:
     warnings: tuple[str, ...]
     cell_of: Mapping[tuple[str, str], str] = field(default_factory=dict)
     has_formulas: bool = False
+    #: Per input sheet read from a file: merged ranges, hidden rows and columns.
+    layouts: Mapping[str, SheetLayout] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -83,11 +87,15 @@ class _Sheets:
 
     cells: dict[str, dict[tuple[int, int], RawCell]]
     missing: list[str]
-    layout: dict[str, SheetLayout] = field(default_factory=dict)
+    layouts: dict[str, SheetLayout] = field(default_factory=dict)
+
+
+#: The sheets read, in order.
+SHEETS_READ = (SETTINGS_SHEET, METRICS_SHEET, *INPUT_SHEETS.values())
 
 
 def _grab(wb: Workbook, path: Path | None) -> _Sheets:
-    names = [SETTINGS_SHEET, METRICS_SHEET, *INPUT_SHEETS.values()]
+    names = list(SHEETS_READ)
     cells: dict[str, dict[tuple[int, int], RawCell]] = {}
     missing = []
     for name in names:
@@ -95,9 +103,7 @@ def _grab(wb: Workbook, path: Path | None) -> _Sheets:
             cells[name] = sheet_cells(wb[name])
         else:
             missing.append(name)
-    inputs_present = [n for n in INPUT_SHEETS.values() if n in cells]
-    layout = (sheet_layouts(path, inputs_present) if path is not None
-              else {n: layout_of_worksheet(wb[n]) for n in inputs_present})
+    layouts = {n: _layout_of_worksheet(wb[n]) for n in INPUT_SHEETS.values() if n in cells}
     formulas = {name: {k for k, c in grid.items() if c.formula} for name, grid in cells.items()}
     if any(formulas.values()):
         cached: dict[str, dict] = {}
@@ -115,7 +121,25 @@ def _grab(wb: Workbook, path: Path | None) -> _Sheets:
                 cell.uncalculated = value is None and data_type not in ("s", "str")
                 if path is None:
                     cell.uncalculated = True
-    return _Sheets(cells, missing, layout)
+    return _Sheets(cells, missing, layouts)
+
+
+def _layout_of_worksheet(ws) -> SheetLayout:
+    """An open worksheet's merged ranges and hidden rows and columns."""
+    merged = tuple(str(r) for r in ws.merged_cells.ranges) if hasattr(ws, "merged_cells") else ()
+    rows = tuple(sorted(r for r, d in getattr(ws, "row_dimensions", {}).items() if d.hidden))
+    cols = tuple(sorted(column_index_from_string(c) for c, d in
+                        getattr(ws, "column_dimensions", {}).items() if d.hidden))
+    return SheetLayout(merged, rows, cols)
+
+
+def _merged_heading(layout: SheetLayout, col: int) -> str | None:
+    """The merged range of the heading row that hides column ``col``'s heading."""
+    for ref in layout.merged:
+        min_col, min_row, max_col, _max_row = range_boundaries(ref)
+        if min_row == 1 and min_col < col <= max_col:
+            return ref
+    return None
 
 
 def _metric_label(metric: Metric | None, mid: str) -> str:
@@ -143,7 +167,7 @@ class _InputReader:
         self.seen_at: dict[str, tuple[str, str, int]] = {}
         self.has_formulas = False
         self.read_as_text: list[tuple[str, object, float]] = []  # (cell, typed, read as)
-        self.layout: dict[str, SheetLayout] = {}
+        self.layouts: Mapping[str, SheetLayout] = {}
 
     def problem(self, sheet: str, row: int, col: int, message: str) -> None:
         self.problems.append(CellError(sheet, f"{get_column_letter(col)}{row}", message))
@@ -197,10 +221,10 @@ class _InputReader:
                   if r == 1 and cell.value is not None and str(cell.value).strip()}
         stray = sorted({c for (r, c), cell in grid.items() if r > 1 and c not in headed
                         and cell.value is not None and str(cell.value).strip()})
-        layout = self.layout.get(sheet, SheetLayout())
+        layout = self.layouts.get(sheet, SheetLayout())
         for col in stray:
             letter = get_column_letter(col)
-            merged = layout.merged_heading(col)
+            merged = _merged_heading(layout, col)
             if merged:
                 self.problem(sheet, 1, col, f"the heading row is merged across {merged}, which "
                                             f"hides the heading of column {letter}, so its "
@@ -331,10 +355,10 @@ class _InputReader:
 
     def layout_warnings(self) -> None:
         """Merged cells and hidden rows below the headings: read, but the user should know."""
-        for sheet, layout in self.layout.items():
-            body = [r for r in layout.merged if not r.startswith_row_1]
+        for sheet, layout in self.layouts.items():
+            body = [r for r in layout.merged if range_boundaries(r)[1] > 1]
             if body:
-                shown = ", ".join(r.ref for r in body[:5]) + (" …" if len(body) > 5 else "")
+                shown = ", ".join(body[:5]) + (" …" if len(body) > 5 else "")
                 self.warnings.append(f"'{sheet}' has merged cells ({shown}): only the first "
                                      "cell of each keeps its value, so unmerge them and type "
                                      "each cell's value")
@@ -393,8 +417,7 @@ def _sort_key(error: WorkbookError, order: list[str]) -> tuple:
     return (sheet, row, col)
 
 
-def _read(wb: Workbook, path: Path | None) -> BookInputs:
-    sheets = _grab(wb, path)
+def _read(sheets: _Sheets) -> BookInputs:
     problems: list[WorkbookError] = []
     for name in sheets.missing:
         problems.append(WorkbookError(
@@ -403,7 +426,7 @@ def _read(wb: Workbook, path: Path | None) -> BookInputs:
     meth, quarter = read_settings(sheets.cells.get(SETTINGS_SHEET), problems)
     catalogue = read_catalogue(sheets.cells.get(METRICS_SHEET), meth, problems)
     reader = _InputReader(catalogue, meth.types)
-    reader.layout = sheets.layout
+    reader.layouts = sheets.layouts
     for org_type, name in INPUT_SHEETS.items():
         if name in sheets.cells:
             reader.read_sheet(name, org_type, sheets.cells[name])
@@ -441,20 +464,28 @@ def _read(wb: Workbook, path: Path | None) -> BookInputs:
     return BookInputs(organisations=organisations, values=values.astype(float),
                       methodology=meth, catalogue=catalogue, quarter=quarter,
                       problems=tuple(problems), warnings=tuple(warnings),
-                      cell_of=dict(reader.cell_of), has_formulas=reader.has_formulas)
+                      cell_of=dict(reader.cell_of), has_formulas=reader.has_formulas,
+                      layouts={name: sheets.layouts[name] for name in INPUT_SHEETS.values()
+                               if name in sheets.layouts})
 
 
 def read_inputs(source: Workbook | str | Path, *, path: str | Path | None = None) -> BookInputs:
     """Read the inputs of a workbook (an open openpyxl workbook, or a path to one).
 
-    Given a path, the file is checked (:func:`~.safety.check_file`) and read once, read-only;
-    a second, values-only read happens only when some cell read holds a formula. Given a
-    workbook, pass ``path`` (the file it was loaded from) so formulas' cached values can be
-    read. Raises :class:`WorkbookError` only when the file cannot be opened; everything wrong
-    inside it is in ``problems``.
+    Given a path, see :func:`read_inputs_from_path`. Given a workbook (one built in memory,
+    or a macro workbook open in Excel), pass ``path`` (the file it was loaded from) so
+    formulas' cached values can be read. Raises :class:`WorkbookError` only when the file
+    cannot be opened; everything wrong inside it is in ``problems``.
     """
     if isinstance(source, Workbook):
-        return _read(source, Path(path) if path is not None else None)
-    file = check_file(source)
-    with load(file, read_only=True, data_only=False) as wb:
-        return _read(wb, file)
+        return _read(_grab(source, Path(path) if path is not None else None))
+    return read_inputs_from_path(source)
+
+
+def read_inputs_from_path(path: str | Path) -> BookInputs:
+    """The inputs of the workbook file at ``path``, checked (:func:`~.safety.check_file`) and
+    read in one streaming pass over the sheets' XML (:mod:`.sheet_xml`): no openpyxl load,
+    formulas' cached values read beside their formulas."""
+    file = check_file(path)
+    grids = read_sheet_grids(file, SHEETS_READ)
+    return _read(_Sheets(grids.cells, grids.missing, grids.layouts))

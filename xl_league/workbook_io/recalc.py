@@ -1,10 +1,13 @@
 """Recalculate a workbook: read its inputs, run the engine, rewrite its output sheets.
 
-:func:`recalc_workbook` loads the workbook once, refuses (before writing anything) when an
-input is wrong, when the engine objects, or when saving in place would lose parts openpyxl
-cannot keep; otherwise it rewrites only the output sheets and saves atomically. Input sheets,
-the user's own sheets, defined names, formatting, charts and images come through unchanged,
-and formulas in the sheets read keep their cached values (see :mod:`.cached_values`).
+:func:`recalc_workbook` reads the inputs straight from the file's XML (:mod:`.sheet_xml`),
+refuses (before writing anything) when an input is wrong, when the engine objects, or when
+saving in place would lose parts openpyxl cannot keep; otherwise :func:`write_outputs`
+rewrites only the output sheets at the level of the zip package (:mod:`.package`: every other
+part copied byte for byte) and saves atomically. Input sheets, the user's own sheets, defined
+names, formatting, charts and images come through unchanged, and formulas in the sheets read
+keep their cached values. A package that cannot be edited that way is written with openpyxl
+(see :mod:`.cached_values` for how cached values are kept there).
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from ..run import Run, RunSettings, WorkbookProblems, open_run
 from .cached_values import SHEETS_READ, read_cached_values
 from .cells import load
 from .layout import CUT_POINTS_SHEET, LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET
+from .package import PackageUnsupported, write_outputs_to_package
 from .reader import BookInputs
 from .safety import WORKBOOK_SUFFIXES, check_file, unsupported_parts
 from .skip_outputs import without_output_cells
 from .files import save_atomic
 from .writer import write_results
 
-__all__ = ["recalc_workbook", "RecalcResult", "read_results"]
+__all__ = ["recalc_workbook", "write_outputs", "RecalcResult", "read_results"]
 
 #: progress(step description, steps done, total steps)
 Progress = Callable[[str, int, int], None]
@@ -95,27 +99,43 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None,
     if lost:
         warnings.append(f"{dest} does not keep these parts of {src.name}: {'; '.join(lost)}")
     step(0)
-    with load(src, source=without_output_cells(src),
-              keep_vba=src.suffix.lower() in _MACRO_SUFFIXES, rich_text=True) as wb:
-        # the values of the file as loaded: formulas in the sheets read keep them on saving
-        kept_values = read_cached_values(src, SHEETS_READ)
-        step(1)
-        try:
-            run = open_run(wb, settings, recorded=False, path=src)
-        except WorkbookProblems as exc:
-            n = len(exc.problems)
-            raise WorkbookProblems(src, exc.problems, last_line=(
-                f"{src} was not recalculated and is unchanged: {n} problem"
-                f"{'s' if n != 1 else ''} to correct first")) from None
-        step(2)
-        write_results(wb, run.results, run.about_rows())
-        step(3)
-        save_atomic(wb, dest, cached_values=kept_values)
+    step(1)
+    try:
+        run = open_run(src, settings, recorded=False)  # streamed from the file's XML
+    except WorkbookProblems as exc:
+        n = len(exc.problems)
+        raise WorkbookProblems(src, exc.problems, last_line=(
+            f"{src} was not recalculated and is unchanged: {n} problem"
+            f"{'s' if n != 1 else ''} to correct first")) from None
+    step(2)
+    write_outputs(src, dest, run.results, run.about_rows(), saving=lambda: step(3))
     warnings.extend(run.warnings)
     step_done = len(steps)
     if progress is not None:
         progress("done", step_done, step_done)
     return RecalcResult(run=run, written_to=dest, warnings=tuple(warnings))
+
+
+def write_outputs(src: Path, dest: Path, results: LeagueTables,
+                  shown: dict[str, object], *, saving: Callable[[], None] | None = None) -> None:
+    """Write the output sheets of ``src`` to ``dest``: at the level of the zip package (every
+    part xl-league does not own copied unchanged), or with openpyxl for a package that cannot
+    be edited safely that way (:class:`~.package.PackageUnsupported`)."""
+    try:
+        write_outputs_to_package(src, dest, results, shown, saving=saving)
+    except PackageUnsupported:
+        _write_with_openpyxl(src, dest, results, shown)
+
+
+def _write_with_openpyxl(src: Path, dest: Path, results: LeagueTables,
+                         shown: dict[str, object]) -> None:
+    """Load the workbook (without its old output cells), rewrite, save keeping the cached
+    values of the sheets read."""
+    with load(src, source=without_output_cells(src),
+              keep_vba=src.suffix.lower() in _MACRO_SUFFIXES, rich_text=True) as wb:
+        kept_values = read_cached_values(src, SHEETS_READ)
+        write_results(wb, results, shown)
+        save_atomic(wb, dest, cached_values=kept_values)
 
 
 def read_results(path: str | Path) -> dict[str, pd.DataFrame]:
