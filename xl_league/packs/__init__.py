@@ -39,7 +39,7 @@ __all__ = ["write_packs", "pack_filename", "build_pack", "SHEET_SUMMARY", "SHEET
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _ABBREVIATIONS = ((r"\bNHS Foundation Trust\b", "NHS FT"), (r"\bFoundation Trust\b", "FT"),
                   (r"\bIntegrated Care Board\b", "ICB"), (r"\s+", " "))
-_MAX_NAME = 40
+_MAX_NAME = 80  # whole names (abbreviated): cut only past 80 characters, at a word
 LEAGUE_AVERAGE_INDEX = [k for k, _ in LEAGUE_PUBLISHED].index("average_score")
 
 

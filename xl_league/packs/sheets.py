@@ -9,6 +9,7 @@ accidents, not people) are applied per sheet. The What-if sheet lives in
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from copy import copy
 from weakref import WeakKeyDictionary
 
@@ -33,6 +34,7 @@ SHEET_WHATIF = "What-if"
 OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open Government "
                    "Licence v3.0.")
 LEAGUE_FIRST_ROW = 5  # first data row of the League table sheet (header on row 4)
+LEAGUE_ROWS_PER_PAGE = 40  # printed: a readable type size (134 acute trusts: 4 pages)
 
 NHS_BLUE, NHS_DARK_BLUE, NHS_PALE_GREY, NHS_MID_GREY = "005EB8", "003087", "E8EDEE", "425563"
 _WHITE_TEXT = {1, 4, 5}
@@ -53,13 +55,14 @@ def _styles() -> list[NamedStyle]:
                    alignment=Alignment(wrap_text=True, vertical="center", horizontal="center")),
         NamedStyle("xl_label", font=Font(bold=True)),
         NamedStyle("xl_text", alignment=Alignment(vertical="center")),
+        NamedStyle("xl_fit", alignment=Alignment(vertical="center", shrink_to_fit=True)),
         NamedStyle("xl_wrap", alignment=Alignment(wrap_text=True, vertical="top")),
         NamedStyle("xl_note", font=Font(italic=True, size=9, color=NHS_MID_GREY)),
         NamedStyle("xl_centre", alignment=centre),
         NamedStyle("xl_score", number_format="0.00", alignment=centre),
         NamedStyle("xl_value", number_format="#,##0.00", alignment=centre),
         NamedStyle("xl_int", number_format="0", alignment=centre),
-        NamedStyle("xl_cut", number_format="0.00##", alignment=centre),
+        NamedStyle("xl_cut", number_format="0.000", alignment=centre),
         NamedStyle("xl_big", number_format="0.00", font=Font(bold=True, size=14),
                    alignment=centre, border=_box),
         NamedStyle("xl_big_int", number_format="0", font=Font(bold=True, size=14),
@@ -138,15 +141,19 @@ def score_colour_scale(ws: Worksheet, ref: str) -> None:
 
 
 def print_setup(ws: Worksheet, header: str, *, title_rows: str | None = None,
-                landscape: bool = True) -> None:
-    """A4, fit to one page wide, header with the organisation, footer with page numbers."""
+                landscape: bool = True, pages_tall: int = 0) -> None:
+    """A4, fit to one page wide (and ``pages_tall`` pages tall; 0 = as many as it takes),
+    header with the organisation, footer with page numbers, each clear of the sheet's rows."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = pages_tall
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # header and footer sit 0.35" from the paper's edge; the rows start 0.95" down, so the
+    # header line never overlaps the sheet's title (0.6" did, in LibreOffice and Excel)
+    ws.page_margins.top = ws.page_margins.bottom = 0.95
+    ws.page_margins.header = ws.page_margins.footer = 0.35
     ws.oddHeader.left.text = header
     ws.oddHeader.right.text = "&A"
     ws.oddFooter.left.text = "xl-league · NHS Oversight Framework"
@@ -165,6 +172,22 @@ def protect(ws: Worksheet) -> None:
 def _widths(ws: Worksheet, widths: dict[str, float]) -> None:
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
+
+
+def cut_format(cuts) -> str:
+    """One number format showing every cut-point exactly, at 2 to 4 decimals (2.065, 2.345,
+    2.660: never 2.065 / 2.345 / 2.66)."""
+    for decimals in (2, 3, 4):
+        if all(abs(round(float(x), decimals) - float(x)) < 1e-9 for x in cuts):
+            break
+    return "0." + "0" * decimals
+
+
+def text_width(texts, *, least: float, most: float) -> float:
+    """A column width (characters) for the longest of ``texts``, between ``least`` and ``most``
+    (longer text shrinks to fit: the cells use the ``xl_fit`` style)."""
+    longest = max((len(str(t)) for t in texts if t), default=0)
+    return float(min(most, max(least, round(longest * 1.05 + 2))))
 
 
 def _title(ws: Worksheet, title: str, subtitle: str) -> None:
@@ -263,7 +286,7 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
     r += 1
     put(ws, r, 1, "Average at or above", "xl_label")
     for i, cut in enumerate(c.cut_points):
-        put(ws, r, 2 + i, cut, "xl_cut")
+        put(ws, r, 2 + i, cut, "xl_cut").number_format = cut_format(c.cut_points)
     put(ws, r, 5, f"falls in segment 2, 3, 4 ({c.cut_point_rule}: {c.cut_point_pool})", "xl_note")
     define_name(wb, "SummaryCutPoints", ws, f"$B${r}:$D${r}")
 
@@ -348,8 +371,11 @@ def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
     for i, (text, col, width) in enumerate(_METRIC_HEADERS, start=1):
         put(ws, header_row, i, text, "xl_header")
         ws.column_dimensions[col].width = width
+    ws.column_dimensions["B"].width = text_width((m.name for m in c.metrics), least=30, most=80)
+    ws.column_dimensions["C"].width = text_width((m.domain for m in c.metrics), least=12,
+                                                 most=30)
     ws.row_dimensions[header_row].height = 44
-    styles = ["xl_text", "xl_text", "xl_text", "xl_centre", "xl_value", "xl_value", "xl_value",
+    styles = ["xl_text", "xl_fit", "xl_fit", "xl_centre", "xl_value", "xl_value", "xl_value",
               "xl_value", "xl_score", "xl_score", "xl_int", "xl_int", "xl_centre", "xl_centre"]
     r = header_row
     for m in c.metrics:
@@ -361,8 +387,7 @@ def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
                   m.peer_median, m.peer_upper_quartile, m.score, m.peer_median_score, m.rank,
                   m.peers, _yes_no(m.in_average), how]
         for col, (v, style) in enumerate(zip(values, styles), start=1):
-            if v is not None:
-                put(ws, r, col, v, style)
+            put(ws, r, col, v, style)  # blank cells styled too: every pack of a type alike
     first, last = header_row + 1, r
     if c.metrics:
         score_colour_scale(ws, f"I{first}:J{last}")
@@ -388,14 +413,21 @@ def write_league(wb: Workbook, ws: Worksheet, c: PackContent, rows: list[list],
                                " Other organisations' detail is left out of this pack."),
         "xl_note")
     header_row = LEAGUE_FIRST_ROW - 1
-    widths = {"position": 9, "code": 8, "name": 48, "average_score": 11, "segment": 9,
-              "final_segment": 9, "region": 18, "subtype": 18}
+    keys = [k for k, _ in columns]
+    widths = {"position": 8, "code": 7, "average_score": 9, "segment": 9, "final_segment": 9,
+              "metrics_scored": 8, "in_deficit": 8, "override_applied": 8, "score_low": 9,
+              "score_high": 9, "rank_low": 9, "rank_high": 9, "unadjusted_segment": 11}
+    for key, least, most in (("name", 24, 56), ("region", 10, 26), ("subtype", 10, 30)):
+        if key in keys:
+            widths[key] = text_width((row[keys.index(key)] for row in rows), least=least,
+                                     most=most)
     style_of = {"position": "xl_int", "average_score": "xl_score", "segment": "xl_int",
                 "final_segment": "xl_int", "metrics_scored": "xl_int",
                 "unadjusted_segment": "xl_int", "in_deficit": "xl_centre",
                 "override_applied": "xl_centre", "score_low": "xl_score",
                 "score_high": "xl_score", "rank_low": "xl_int", "rank_high": "xl_int",
-                "code": "xl_centre"}
+                "code": "xl_centre", "name": "xl_fit", "region": "xl_fit",
+                "subtype": "xl_fit"}
     styles = [style_of.get(k) for k, _ in columns]
     for i, (key, text) in enumerate(columns, start=1):
         put(ws, header_row, i, text, "xl_header")
@@ -419,7 +451,8 @@ def write_league(wb: Workbook, ws: Worksheet, c: PackContent, rows: list[list],
     define_name(wb, "LeagueSegments", ws, f"$E${LEAGUE_FIRST_ROW}:$E${last}")
     ws.freeze_panes = ws.cell(row=LEAGUE_FIRST_ROW, column=4)
     print_setup(ws, f"{c.code} {c.name}", title_rows=f"{header_row}:{header_row}",
-                landscape=include_peer_detail)
+                landscape=include_peer_detail,
+                pages_tall=max(1, math.ceil((len(rows) + header_row) / LEAGUE_ROWS_PER_PAGE)))
     protect(ws)
     return segment_blocks(rows)
 
