@@ -561,8 +561,17 @@ def test_a_failed_write_leaves_the_previous_pack_untouched(results, tmp_path, mo
         Path(filename).write_bytes(b"half a workbook")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", broken_save)
-    with pytest.raises(WorkbookError, match="No space left on device"):
-        write_packs(results, tmp_path, codes=[code])
+    def broken_write(filename, data):
+        Path(filename).write_bytes(data[:100])
+        raise OSError(28, "No space left on device")
+
+    for clone in (False, True):  # saved by openpyxl, or written from a template's bytes
+        if clone:
+            monkeypatch.setattr("xl_league.packs._write_bytes", broken_write)
+        else:
+            monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", broken_save)
+        with pytest.raises(WorkbookError, match="No space left on device"):
+            write_packs(results, tmp_path, codes=[code], clone=clone)
+        monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == [path.name]  # no temporary file left behind

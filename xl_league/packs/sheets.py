@@ -22,9 +22,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .charts import SEGMENT_COLOURS, domain_scores_chart, league_scatter, metric_scores_chart
 from .content import LEAGUE_DETAIL, LEAGUE_PUBLISHED, PackContent
+from .recorder import BookRecorder, RecordedCell, SheetRecorder
 
 __all__ = ["SHEET_SUMMARY", "SHEET_METRICS", "SHEET_LEAGUE", "SHEET_WHATIF", "OGL_ATTRIBUTION",
-           "add_styles", "define_name", "segment_formatting", "print_setup", "protect", "put",
+           "add_styles", "add_chart", "define_name", "segment_formatting", "print_setup", "protect", "put",
            "put_formula", "write_summary", "write_metrics", "write_league", "LEAGUE_FIRST_ROW"]
 
 SHEET_SUMMARY = "Summary"
@@ -85,6 +86,9 @@ def add_styles(wb: Workbook) -> None:
 
 def define_name(wb: Workbook, name: str, ws: Worksheet, ref: str) -> None:
     """A workbook-level defined name for an absolute reference on ``ws`` (e.g. ``$B$5``)."""
+    if isinstance(wb, BookRecorder):
+        wb.defined_names[name] = f"{quote_sheetname(ws.title)}!{ref}"
+        return
     wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!{ref}")
 
 
@@ -94,6 +98,9 @@ _STYLE_ARRAYS: "WeakKeyDictionary[Workbook, dict[str, object]]" = WeakKeyDiction
 
 
 def _set_style(cell, style: str) -> None:
+    if isinstance(cell, RecordedCell):
+        cell.style = style
+        return
     arrays = _STYLE_ARRAYS.setdefault(cell.parent.parent, {})
     if style in arrays:
         cell._style = copy(arrays[style])
@@ -125,6 +132,9 @@ def put_formula(ws: Worksheet, row: int, col: int, formula: str, style: str | No
 
 def segment_formatting(ws: Worksheet, ref: str) -> None:
     """Colour cells holding a segment number 1–5 (conditional formatting, no per-cell styles)."""
+    if isinstance(ws, SheetRecorder):
+        ws.conditional_formatting.add(ref, "segment colours")
+        return
     for seg, colour in SEGMENT_COLOURS.items():
         font = Font(bold=True, color="FFFFFF" if seg in _WHITE_TEXT else "000000")
         ws.conditional_formatting.add(ref, CellIsRule(
@@ -134,6 +144,9 @@ def segment_formatting(ws: Worksheet, ref: str) -> None:
 
 def score_colour_scale(ws: Worksheet, ref: str) -> None:
     """Green (1.00) → amber → red (4.00) behind metric scores."""
+    if isinstance(ws, SheetRecorder):
+        ws.conditional_formatting.add(ref, "score colour scale")
+        return
     ws.conditional_formatting.add(ref, ColorScaleRule(
         start_type="num", start_value=1, start_color="C6E8D2",
         mid_type="num", mid_value=2.5, mid_color="FFF2CC",
@@ -160,6 +173,14 @@ def print_setup(ws: Worksheet, header: str, *, title_rows: str | None = None,
     ws.oddFooter.right.text = "Page &P of &N"
     if title_rows:
         ws.print_title_rows = title_rows
+
+
+def add_chart(sheet: Worksheet, anchor: str, build, /, **spec) -> None:
+    """``sheet.add_chart(build(**spec), anchor)``; a recording keeps ``build`` and ``spec``."""
+    if isinstance(sheet, SheetRecorder):
+        sheet.add_chart((build.__name__, spec), anchor)
+    else:
+        sheet.add_chart(build(**spec), anchor)
 
 
 def protect(ws: Worksheet) -> None:
@@ -323,12 +344,14 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
         r += 1
         put(ws, r, 1, sheet, "xl_label")
         put(ws, r, 2, what, "xl_text")
-    if c.notes:
-        r += 2
-        put(ws, r, 1, "Notes", "xl_section")
-        for note in c.notes:
-            r += 1
-            put(ws, r, 1, note, "xl_text")
+    r += 2
+    put(ws, r, 1, "Notes", "xl_section")
+    for col in range(2, 6):
+        put(ws, r, col, None, "xl_section")
+    r += 1  # one wrapped cell across A:E, so every pack of a type has the same rows
+    put(ws, r, 1, "\n".join(c.notes) or "None for this organisation.", "xl_wrap")
+    ws.merge_cells(f"A{r}:E{r}")
+    ws.row_dimensions[r].height = 15 * max(1, sum(math.ceil(len(n) / 100) for n in c.notes))
     r += 2
     put(ws, r, 1, OGL_ATTRIBUTION, "xl_label")
     r += 1
@@ -337,14 +360,13 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
         "Scores run from 1.00 (best) to 4.00 (worst).", "xl_note")
 
     if segment_blocks:
-        ws.add_chart(league_scatter(league_ws, segment_blocks, LEAGUE_FIRST_ROW + c.league_index,
-                                    position_col=1, average_col=4, own_name=c.code,
-                                    type_label=c.type_label, average_range=average_range,
-                                    organisations=c.organisations_in_type),
-                     "G5")
+        add_chart(ws, "G5", league_scatter, league_ws=league_ws, segment_blocks=segment_blocks,
+                  own_row=LEAGUE_FIRST_ROW + c.league_index, position_col=1, average_col=4,
+                  own_name=c.code, type_label=c.type_label, average_range=average_range,
+                  organisations=c.organisations_in_type)
     if c.domains:
-        ws.add_chart(domain_scores_chart(ws, first_domain, last_domain, cat_col=1, own_col=2,
-                                         peer_col=3, own_name=c.code), "G24")
+        add_chart(ws, "G24", domain_scores_chart, ws=ws, first_row=first_domain,
+                  last_row=last_domain, cat_col=1, own_col=2, peer_col=3, own_name=c.code)
     ws.sheet_view.showGridLines = False
     print_setup(ws, f"{c.code} {c.name}")
     protect(ws)
@@ -392,9 +414,8 @@ def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
     if c.metrics:
         score_colour_scale(ws, f"I{first}:J{last}")
         define_name(wb, "MetricTable", ws, f"$A${first}:$N${last}")
-        chart = metric_scores_chart(ws, first, last, cat_col=1, own_col=9, peer_col=10,
-                                    own_name=c.code)
-        ws.add_chart(chart, f"B{last + 3}")
+        add_chart(ws, f"B{last + 3}", metric_scores_chart, ws=ws, first_row=first,
+                  last_row=last, cat_col=1, own_col=9, peer_col=10, own_name=c.code)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
     print_setup(ws, f"{c.code} {c.name}", title_rows=f"{header_row}:{header_row}")
     protect(ws)
@@ -403,8 +424,11 @@ def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
 # --------------------------------------------------------------------------- League table
 
 def write_league(wb: Workbook, ws: Worksheet, c: PackContent, rows: list[list],
-                 include_peer_detail: bool) -> list[tuple[int, int, int]]:
-    """The type's league table as values; returns the segment blocks for the scatter chart."""
+                 include_peer_detail: bool, *, body: bool = True) -> list[tuple[int, int, int]]:
+    """The type's league table as values; returns the segment blocks for the scatter chart.
+
+    ``body=False`` lays out everything but the rows of the table (they are the same in every
+    pack of the type: ``clone.py`` records the rest)."""
     columns = LEAGUE_PUBLISHED + (LEAGUE_DETAIL if include_peer_detail else [])
     _title(ws, f"{c.type_label} league table", f"{_period(c)} · {len(rows)} organisations · "
            f"{c.name} ({c.code}) highlighted")
@@ -433,7 +457,7 @@ def write_league(wb: Workbook, ws: Worksheet, c: PackContent, rows: list[list],
         put(ws, header_row, i, text, "xl_header")
         ws.column_dimensions[get_column_letter(i)].width = widths.get(key, 11)
     ws.row_dimensions[header_row].height = 44
-    for r, row in enumerate(rows, start=LEAGUE_FIRST_ROW):
+    for r, row in enumerate(rows if body else (), start=LEAGUE_FIRST_ROW):
         for col, (v, style) in enumerate(zip(row, styles), start=1):
             if v is not None and v != "":
                 put(ws, r, col, v, style)
