@@ -28,8 +28,8 @@ from openpyxl import Workbook
 
 from ..engine import LeagueTables
 from ..errors import InputError, WorkbookError
-from .content import (LEAGUE_PUBLISHED, PackContent, domain_peer_medians, league_rows,
-                      pack_content, peer_statistics)
+from .content import (LEAGUE_PUBLISHED, PackContent, RunFigures, domain_peer_medians,
+                      league_rows, pack_content, peer_statistics)
 from .sheets import (SHEET_LEAGUE, SHEET_METRICS, SHEET_SUMMARY, SHEET_WHATIF, add_styles,
                      write_league, write_metrics, write_summary)
 from .clone import CloneMismatch, PackTemplate, make_template
@@ -179,12 +179,14 @@ def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None
         raise WorkbookError(f"cannot create the output folder {str(out)!r}: {exc.strerror}") from None
     stats = peer_statistics(results)
     domain_medians = domain_peer_medians(results)
+    figures = RunFigures(results, stats, domain_medians)
     leagues: dict[str, list[list]] = {}
     templates: dict[str, PackTemplate | None] = {}
     paths: list[Path] = []
     mode = _new_file_mode()
     for done, code in enumerate(todo, start=1):
-        content = pack_content(results, code, stats, domain_medians, quarter=quarter)
+        content = pack_content(results, code, stats, domain_medians, quarter=quarter,
+                               figures=figures)
         org_type = content.org_type
         if org_type not in leagues:
             leagues[org_type] = league_rows(results, org_type, include_peer_detail)

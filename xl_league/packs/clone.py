@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import re
+from functools import lru_cache
 import zipfile
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -98,11 +99,23 @@ def _dv_key(dv) -> tuple:
             dv.errorTitle, dv.allow_blank)
 
 
+@lru_cache(maxsize=64)
 def _header_xml(text: str) -> str:
     item = HeaderFooterItem()
     item.left.text = text
     item.right.text = "&A"
     return tostring(item.to_tree("oddHeader")).decode()
+
+
+def _settings(ws: SheetRecorder) -> dict:
+    """A template sheet's settings (as :meth:`Bag.data`, the header text apart), made once."""
+    cached = vars(ws).get("_clone_settings")
+    if cached is None:
+        cached = ws.settings.data()
+        text = cached.get("oddHeader", {}).get("left", {}).pop("text", None)
+        cached["header text"] = text
+        object.__setattr__(ws, "_clone_settings", cached)
+    return cached
 
 
 def _replace_once(text: str, old: str, new: str, what: str) -> str:
@@ -149,8 +162,8 @@ class PackTemplate:
         new_parts["docProps/core.xml"] = tostring(props.to_tree())
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-            for info, data in self.parts:
-                zf.writestr(info, new_parts.get(info.filename, data))
+            for info, data in self.parts:  # level 1: 4× quicker than 6, files ~10 % larger
+                zf.writestr(info, new_parts.get(info.filename, data), compresslevel=1)
         return buf.getvalue()
 
     @staticmethod
@@ -185,11 +198,11 @@ class PackTemplate:
     @staticmethod
     def _patch_settings(text: str, old_ws: SheetRecorder, new_ws: SheetRecorder) -> str:
         title = old_ws.title
-        old_set, new_set = old_ws.settings.data(), new_ws.settings.data()
-        old_header = old_set.get("oddHeader", {}).get("left", {}).get("text")
+        old_set, new_set = _settings(old_ws), new_ws.settings.data()
+        old_header = old_set["header text"]
         new_header = new_set.get("oddHeader", {}).get("left", {}).get("text")
-        for d in (old_set, new_set):
-            d.get("oddHeader", {}).get("left", {}).pop("text", None)
+        new_set.get("oddHeader", {}).get("left", {}).pop("text", None)
+        old_set = {k: v for k, v in old_set.items() if k != "header text"}
         if old_set != new_set:
             raise CloneMismatch(f"{title}: sheet settings differ")
         if old_header != new_header:
