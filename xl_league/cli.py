@@ -257,20 +257,37 @@ def table(book: Path, org_type: str, fmt: str, cutoffs, replicates, seed) -> Non
               help="Only this organisation (repeatable). Default: all.")
 @click.option("--no-peer-detail", is_flag=True,
               help="Leave other organisations' detail out of each pack's league table.")
+@click.option("--history", "history_books", multiple=True, metavar="BOOK",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="An earlier quarter's workbook (repeatable): adds each organisation's trend "
+                   "to its pack, quarters in the order the books record.")
 @cutoffs_option
-def packs(book: Path, out_dir: Path, codes: tuple[str, ...], no_peer_detail: bool, cutoffs) -> None:
+def packs(book: Path, out_dir: Path, codes: tuple[str, ...], no_peer_detail: bool,
+          history_books: tuple[Path, ...], cutoffs) -> None:
     """Write one plain .xlsx per organisation into DIR, to send out (no Python needed)."""
+    from .errors import WorkbookError
     from .jobs import workbook_results
     from .packs import write_packs
 
     err = _stderr()
+    history = []
     with _status(err, "Calculating…"):
         inputs, results = workbook_results(book, cut_points=cutoffs)
+        for other in history_books:
+            other_inputs, other_results = workbook_results(other)
+            if not other_inputs.quarter:
+                raise WorkbookError(f"{other}: no quarter on its Settings sheet; type the "
+                                    "quarter it covers (e.g. Q1 2025/26) and run recalc")
+            history.append((other_inputs.quarter, other_results))
+    if history and not inputs.quarter:
+        raise WorkbookError(f"{book}: no quarter on its Settings sheet; type the quarter it "
+                            "covers (e.g. Q2 2025/26) and run recalc")
     with _progress(err) as progress:
         task = progress.add_task("Writing packs", total=len(codes) or len(results.league))
         paths = write_packs(results, out_dir, codes=[c.strip().upper() for c in codes] or None,
                             include_peer_detail=not no_peer_detail, quarter=inputs.quarter,
-                            progress=lambda d, t: progress.update(task, completed=d, total=t))
+                            progress=lambda d, t: progress.update(task, completed=d, total=t),
+                            history=history or None)
     _stdout().print(f"wrote {len(paths)} pack{'s' if len(paths) != 1 else ''} to {out_dir}")
 
 

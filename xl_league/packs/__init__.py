@@ -21,7 +21,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -34,10 +34,11 @@ from .sheets import (SHEET_LEAGUE, SHEET_METRICS, SHEET_SUMMARY, SHEET_WHATIF, a
                      write_league, write_metrics, write_summary)
 from .clone import CloneMismatch, PackTemplate, make_template
 from .recorder import BookRecorder
+from .trend import SHEET_TREND, TrendRow, order_quarters, trend_rows, write_trend
 from .whatif_formulas import write_whatif
 
 __all__ = ["write_packs", "pack_filename", "build_pack", "SHEET_SUMMARY", "SHEET_METRICS",
-           "SHEET_LEAGUE", "SHEET_WHATIF"]
+           "SHEET_LEAGUE", "SHEET_WHATIF", "SHEET_TREND", "record_pack", "sheet_titles"]
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _ABBREVIATIONS = ((r"\bNHS Foundation Trust\b", "NHS FT"), (r"\bFoundation Trust\b", "FT"),
@@ -60,18 +61,28 @@ def pack_filename(code: str, name: str) -> str:
     return f"{safe_code} - {short}.xlsx" if short else f"{safe_code}.xlsx"
 
 
-def lay_out(wb, sheets: list, content: PackContent, league: list[list], *,
-            include_peer_detail: bool = True, league_body: bool = True) -> None:
-    """Write the pack's sheets (Summary, Metrics, League table, What-if, in that order) on
+def sheet_titles(trend: bool) -> list[str]:
+    """The pack's sheets in order (a Trend sheet after the Summary with ``--history``)."""
+    return [SHEET_SUMMARY] + ([SHEET_TREND] if trend else []) + [SHEET_METRICS, SHEET_LEAGUE,
+                                                                 SHEET_WHATIF]
+
+
+def lay_out(wb, sheets: dict, content: PackContent, league: list[list], *,
+            include_peer_detail: bool = True, league_body: bool = True,
+            trend: list[TrendRow] | None = None) -> None:
+    """Write the pack's sheets (``sheets``: title → sheet, see :func:`sheet_titles`) on
     ``wb`` — an openpyxl workbook, or a :class:`~.recorder.BookRecorder`."""
-    summary, metrics, league_ws, whatif = sheets
+    league_ws = sheets[SHEET_LEAGUE]
     blocks = write_league(wb, league_ws, content, league, include_peer_detail, body=league_body)
-    write_metrics(wb, metrics, content)
-    write_whatif(wb, whatif, content)
+    write_metrics(wb, sheets[SHEET_METRICS], content)
+    write_whatif(wb, sheets[SHEET_WHATIF], content)
+    if trend is not None:
+        write_trend(wb, sheets[SHEET_TREND], content, trend)
     averages = [row[LEAGUE_AVERAGE_INDEX] for row in league
                 if row[LEAGUE_AVERAGE_INDEX] is not None]
-    write_summary(wb, summary, content, league_ws, blocks,
-                  (min(averages), max(averages)) if averages else None)
+    write_summary(wb, sheets[SHEET_SUMMARY], content, league_ws, blocks,
+                  (min(averages), max(averages)) if averages else None,
+                  trend_quarters=len(trend) if trend is not None else None)
 
 
 def document_properties(wb_properties, content: PackContent) -> None:
@@ -80,27 +91,27 @@ def document_properties(wb_properties, content: PackContent) -> None:
     wb_properties.subject = f"{content.code} {content.type_label} pack"
 
 
-def build_pack(content: PackContent, league: list[list], *,
-               include_peer_detail: bool = True) -> Workbook:
-    """The pack workbook for one organisation (``league`` = its type's :func:`league_rows`)."""
+def build_pack(content: PackContent, league: list[list], *, include_peer_detail: bool = True,
+               trend: list[TrendRow] | None = None) -> Workbook:
+    """The pack workbook for one organisation (``league`` = its type's :func:`league_rows`;
+    ``trend`` = its :func:`~.trend.trend_rows`, for a Trend sheet)."""
     wb = Workbook()
     add_styles(wb)
-    summary = wb.active
-    summary.title = SHEET_SUMMARY
-    sheets = [summary] + [wb.create_sheet(t) for t in (SHEET_METRICS, SHEET_LEAGUE, SHEET_WHATIF)]
-    lay_out(wb, sheets, content, league, include_peer_detail=include_peer_detail)
+    titles = sheet_titles(trend is not None)
+    wb.active.title = titles[0]
+    sheets = {titles[0]: wb.active} | {t: wb.create_sheet(t) for t in titles[1:]}
+    lay_out(wb, sheets, content, league, include_peer_detail=include_peer_detail, trend=trend)
     document_properties(wb.properties, content)
     return wb
 
 
-def record_pack(content: PackContent, league: list[list], *,
-                include_peer_detail: bool = True) -> BookRecorder:
+def record_pack(content: PackContent, league: list[list], *, include_peer_detail: bool = True,
+                trend: list[TrendRow] | None = None) -> BookRecorder:
     """What :func:`build_pack` would write, recorded (all but the league table's rows)."""
     book = BookRecorder()
-    sheets = [book.create_sheet(t) for t in (SHEET_SUMMARY, SHEET_METRICS, SHEET_LEAGUE,
-                                             SHEET_WHATIF)]
+    sheets = {t: book.create_sheet(t) for t in sheet_titles(trend is not None)}
     lay_out(book, sheets, content, league, include_peer_detail=include_peer_detail,
-            league_body=False)
+            league_body=False, trend=trend)
     return book
 
 
@@ -158,7 +169,8 @@ def _check_codes(results: LeagueTables, codes: Iterable[str] | None) -> list[str
 def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None = None,
                 include_peer_detail: bool = True, quarter: str | None = None,
                 progress: Callable[[int, int], None] | None = None,
-                clone: bool = True) -> list[Path]:
+                clone: bool = True,
+                history: Sequence[tuple[str, LeagueTables]] | None = None) -> list[Path]:
     """Write one pack per organisation (or per ``codes``) into ``out_dir``; return the paths.
 
     ``include_peer_detail=False`` leaves other organisations' detail out of the league table
@@ -170,8 +182,19 @@ def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None
     organisations, patching in their own cells (``clone.py``: the same content, ~10× faster);
     a pack laid out differently from its template is built with openpyxl. ``clone=False``
     builds every pack with openpyxl.
+
+    ``history``: earlier quarters as ``(quarter, results)`` (e.g. ``("Q1 2025/26", q1)``);
+    each pack then has a Trend sheet with the organisation's position, average metric score
+    with its likely range, segment and final segment per quarter, and two charts. The
+    quarters, ``quarter`` (this book's) among them, are put in time order by their labels.
     """
     todo = _check_codes(results, codes)
+    quarters = None
+    if history is not None:
+        if not quarter:
+            raise InputError("a trend needs this workbook's quarter: type it on the Settings "
+                             "sheet (e.g. Q2 2025/26)")
+        quarters = order_quarters([*history, (quarter, results)])
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -190,14 +213,16 @@ def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None
         org_type = content.org_type
         if org_type not in leagues:
             leagues[org_type] = league_rows(results, org_type, include_peer_detail)
+        trend = trend_rows(code, org_type, quarters) if quarters is not None else None
         pack = _cloned(templates.get(org_type), content, leagues[org_type],
-                       include_peer_detail) if clone else None
+                       include_peer_detail, trend) if clone else None
         if pack is None:
-            pack = build_pack(content, leagues[org_type], include_peer_detail=include_peer_detail)
+            pack = build_pack(content, leagues[org_type], include_peer_detail=include_peer_detail,
+                              trend=trend)
             if clone and org_type not in templates:
                 pack = _saved(pack)
                 templates[org_type] = _template(pack, content, leagues[org_type],
-                                                include_peer_detail)
+                                                include_peer_detail, trend)
         path = out / pack_filename(code, content.name)
         try:
             _save_atomic(pack, path, mode)
@@ -216,9 +241,9 @@ def _saved(wb: Workbook) -> bytes:
 
 
 def _template(saved: bytes, content: PackContent, league: list[list],
-              include_peer_detail: bool) -> PackTemplate | None:
+              include_peer_detail: bool, trend: list[TrendRow] | None) -> PackTemplate | None:
     try:
-        return make_template(saved, record_pack(content, league,
+        return make_template(saved, record_pack(content, league, trend=trend,
                                                 include_peer_detail=include_peer_detail),
                              content)
     except CloneMismatch:
@@ -226,12 +251,12 @@ def _template(saved: bytes, content: PackContent, league: list[list],
 
 
 def _cloned(template: PackTemplate | None, content: PackContent, league: list[list],
-            include_peer_detail: bool) -> bytes | None:
+            include_peer_detail: bool, trend: list[TrendRow] | None) -> bytes | None:
     """The pack cloned from its type's template, or None (no template, or laid out otherwise)."""
     if template is None:
         return None
     try:
-        return template.clone(record_pack(content, league,
+        return template.clone(record_pack(content, league, trend=trend,
                                           include_peer_detail=include_peer_detail), content)
     except CloneMismatch:
         return None

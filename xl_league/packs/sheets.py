@@ -229,7 +229,8 @@ def _yes_no(flag: bool) -> str:
 
 def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksheet,
                   segment_blocks: list[tuple[int, int, int]],
-                  average_range: tuple[float, float] | None = None) -> None:
+                  average_range: tuple[float, float] | None = None,
+                  trend_quarters: int | None = None) -> None:
     """Headline figures, likely ranges, cut-points, domains, two charts and the attribution."""
     _title(ws, f"{c.name} ({c.code})", f"{_period(c)} · {c.type_label} league table"
            + (f" · {c.region}" if c.region else ""))
@@ -336,7 +337,11 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
     put(ws, r, 1, "In this pack", "xl_section")
     for col in range(2, 6):
         put(ws, r, col, None, "xl_section")
-    for sheet, what in ((SHEET_METRICS, "every metric: your value, score, peer quartiles and "
+    trend = (() if trend_quarters is None else
+             (("Trend", f"{trend_quarters} quarters: position, average with its likely range, "
+               "segments, with charts"),))
+    for sheet, what in (*trend,
+                        (SHEET_METRICS, "every metric: your value, score, peer quartiles and "
                          "rank in your peer group, with a chart"),
                         (SHEET_LEAGUE, f"the {c.type_label.lower()} league table (values)"),
                         (SHEET_WHATIF, "type new scores or flip the deficit flag; average, "
