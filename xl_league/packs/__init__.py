@@ -5,6 +5,8 @@ later): values, native charts and native formulas only. Sheets::
 
     Summary       position, average, segments, override, likely ranges, distance to the next
                   segment, national cut-points, domain scores against peers, two charts
+    Trend         with ``history``: position, average with its likely range and segments per
+                  quarter, two charts
     Metrics       every metric: raw value, score, peer quartiles, rank in the peer group, chart
     League table  the type's league table (values; peers' detail optional)
     What-if       type new scores / flip the deficit flag: live average, segments, position
@@ -12,6 +14,9 @@ later): values, native charts and native formulas only. Sheets::
 >>> from xl_league.packs import pack_filename
 >>> pack_filename("RX1", 'Fictional "City" Hospitals NHS Foundation Trust')
 'RX1 - Fictional City Hospitals NHS FT.xlsx'
+
+Speed: one pack per type is built by openpyxl; the type's other packs are clones of it with
+their own cells patched in (``clone.py``), the same content at a fraction of the cost.
 """
 
 from __future__ import annotations
