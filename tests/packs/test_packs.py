@@ -290,7 +290,8 @@ def test_pack_filename_is_windows_safe_and_short():
     long = pack_filename("R1", "University Hospitals Of Somewhere Very Long Indeed Teaching "
                          "And Research Partnership Of Everywhere In The Country")
     assert len(long) <= len("R1 - ") + 80 + len(".xlsx") and not long.endswith(" .xlsx")
-    assert long == "R1 - University Hospitals Of Somewhere Very Long Indeed Teaching And Research.xlsx"
+    assert long == ("R1 - University Hospitals Of Somewhere Very Long Indeed Teaching And "
+                    "Research.xlsx")
     for name in (pack_filename("A/B", ODD_NAME), long):
         assert not re.search(r'[<>:"/\\|?*\x00-\x1f]', name)
 

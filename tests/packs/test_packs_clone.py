@@ -5,8 +5,8 @@ with their series references)."""
 
 from __future__ import annotations
 
+import io
 import zipfile
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -14,9 +14,10 @@ from openpyxl.xml.functions import tostring
 
 from test_packs import synthetic_results
 from xl_league.packs import clone as clone_module
-from xl_league.packs import record_pack, write_packs
+from xl_league.packs import build_pack, record_pack, write_packs
 from xl_league.packs.clone import CloneMismatch, make_template
-from xl_league.packs.content import domain_peer_medians, league_rows, pack_content, peer_statistics
+from xl_league.packs.content import (domain_peer_medians, league_rows, pack_content,
+                                     peer_statistics)
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +144,6 @@ def test_a_pack_laid_out_otherwise_is_not_cloned(results, tmp_path):
     league = league_rows(results, "acute", True)
     c1 = pack_content(results, first, stats, medians)
     c2 = pack_content(results, second, stats, medians)
-    from xl_league.packs import build_pack
-    import io
     buf = io.BytesIO()
     build_pack(c1, league).save(buf)
     template = make_template(buf.getvalue(), record_pack(c1, league), c1)

@@ -25,7 +25,8 @@ from .content import LEAGUE_DETAIL, LEAGUE_PUBLISHED, PackContent
 from .recorder import BookRecorder, RecordedCell, SheetRecorder
 
 __all__ = ["SHEET_SUMMARY", "SHEET_METRICS", "SHEET_LEAGUE", "SHEET_WHATIF", "OGL_ATTRIBUTION",
-           "add_styles", "add_chart", "define_name", "segment_formatting", "print_setup", "protect", "put",
+           "add_styles", "add_chart", "define_name", "segment_formatting", "print_setup",
+           "protect", "put",
            "put_formula", "write_summary", "write_metrics", "write_league", "LEAGUE_FIRST_ROW"]
 
 SHEET_SUMMARY = "Summary"
