@@ -277,14 +277,21 @@ def test_one_pack_per_organisation_named_by_code_and_short_name(results, packs):
 
 
 def test_pack_filename_is_windows_safe_and_short():
-    assert pack_filename("RA00", ODD_NAME) == "RA00 - St Example's Central North South NHS FT.xlsx"
+    assert pack_filename("RA00", ODD_NAME) == \
+        "RA00 - St Example's Central North South NHS FT Hospitals.xlsx"
     assert pack_filename("RYJ", "Imperial College Healthcare NHS Trust") == \
         "RYJ - Imperial College Healthcare NHS Trust.xlsx"
     assert pack_filename("RX1", "Barts Health NHS Foundation Trust") == \
         "RX1 - Barts Health NHS FT.xlsx"
     assert pack_filename("QWE", "  ") == "QWE.xlsx"
-    long = pack_filename("R1", "University Hospitals Of Somewhere Very Long Indeed Teaching")
-    assert len(long) <= len("R1 - ") + 40 + len(".xlsx") and not long.endswith(" .xlsx")
+    # whole names, never cut mid-name at 40 characters (issue 14)
+    assert pack_filename("R1A", "Herefordshire and Worcestershire Health and Care NHS Trust") \
+        == "R1A - Herefordshire and Worcestershire Health and Care NHS Trust.xlsx"
+    long = pack_filename("R1", "University Hospitals Of Somewhere Very Long Indeed Teaching "
+                         "And Research Partnership Of Everywhere In The Country")
+    assert len(long) <= len("R1 - ") + 80 + len(".xlsx") and not long.endswith(" .xlsx")
+    assert long == ("R1 - University Hospitals Of Somewhere Very Long Indeed Teaching And "
+                    "Research.xlsx")
     for name in (pack_filename("A/B", ODD_NAME), long):
         assert not re.search(r'[<>:"/\\|?*\x00-\x1f]', name)
 
@@ -555,8 +562,17 @@ def test_a_failed_write_leaves_the_previous_pack_untouched(results, tmp_path, mo
         Path(filename).write_bytes(b"half a workbook")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", broken_save)
-    with pytest.raises(WorkbookError, match="No space left on device"):
-        write_packs(results, tmp_path, codes=[code])
+    def broken_write(filename, data):
+        Path(filename).write_bytes(data[:100])
+        raise OSError(28, "No space left on device")
+
+    for clone in (False, True):  # saved by openpyxl, or written from a template's bytes
+        if clone:
+            monkeypatch.setattr("xl_league.packs._write_bytes", broken_write)
+        else:
+            monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", broken_save)
+        with pytest.raises(WorkbookError, match="No space left on device"):
+            write_packs(results, tmp_path, codes=[code], clone=clone)
+        monkeypatch.undo()
     assert path.read_bytes() == before
     assert sorted(os.listdir(tmp_path)) == [path.name]  # no temporary file left behind

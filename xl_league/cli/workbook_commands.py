@@ -177,21 +177,38 @@ def table(book: Path, org_type: str, fmt: str, cutoffs, replicates, seed) -> Non
               help="Only this organisation (repeatable). Default: all.")
 @click.option("--no-peer-detail", is_flag=True,
               help="Leave other organisations' detail out of each pack's league table.")
+@click.option("--history", "history_books", multiple=True, metavar="BOOK",
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="An earlier quarter's workbook (repeatable): adds each organisation's trend "
+                   "to its pack, quarters in the order the books record.")
 @cutoffs_option()
-def packs(book: Path, out_dir: Path, codes: tuple[str, ...], no_peer_detail: bool, cutoffs) -> None:
+def packs(book: Path, out_dir: Path, codes: tuple[str, ...], no_peer_detail: bool,
+          history_books: tuple[Path, ...], cutoffs) -> None:
     """Write one plain .xlsx per organisation into DIR, to send out (no Python needed)."""
+    from ..errors import WorkbookError
     from ..packs import write_packs
     from ..run import open_run
 
     err = stderr()
+    history = []
     with status(err, "Calculating…"):
         run = open_run(book, run_settings(cutoffs))
         inputs, results = run.inputs, run.results
+        for other in history_books:
+            earlier = open_run(other)
+            if not earlier.inputs.quarter:
+                raise WorkbookError(f"{other}: no quarter on its Settings sheet; type the "
+                                    "quarter it covers (e.g. Q1 2025/26) and run recalc")
+            history.append((earlier.inputs.quarter, earlier.results))
+    if history and not inputs.quarter:
+        raise WorkbookError(f"{book}: no quarter on its Settings sheet; type the quarter it "
+                            "covers (e.g. Q2 2025/26) and run recalc")
     with progress_bar(err) as progress:
         task = progress.add_task("Writing packs", total=len(codes) or len(results.league))
         paths = write_packs(results, out_dir, codes=[c.strip().upper() for c in codes] or None,
                             include_peer_detail=not no_peer_detail, quarter=inputs.quarter,
-                            progress=lambda d, t: progress.update(task, completed=d, total=t))
+                            progress=lambda d, t: progress.update(task, completed=d, total=t),
+                            history=history or None)
     stdout().print(f"wrote {len(paths)} pack{'s' if len(paths) != 1 else ''} to {out_dir}")
 
 

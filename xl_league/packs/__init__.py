@@ -5,6 +5,8 @@ later): values, native charts and native formulas only. Sheets::
 
     Summary       position, average, segments, override, likely ranges, distance to the next
                   segment, national cut-points, domain scores against peers, two charts
+    Trend         with ``history``: position, average with its likely range and segments per
+                  quarter, two charts
     Metrics       every metric: raw value, score, peer quartiles, rank in the peer group, chart
     League table  the type's league table (values; peers' detail optional)
     What-if       type new scores / flip the deficit flag: live average, segments, position
@@ -12,34 +14,39 @@ later): values, native charts and native formulas only. Sheets::
 >>> from xl_league.packs import pack_filename
 >>> pack_filename("RX1", 'Fictional "City" Hospitals NHS Foundation Trust')
 'RX1 - Fictional City Hospitals NHS FT.xlsx'
+
+Speed: one pack per type is built by openpyxl; the type's other packs are clones of it with
+their own cells patched in (``clone.py``), the same content at a fraction of the cost.
 """
 
 from __future__ import annotations
 
-import os
+import io
 import re
-import stat
-import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from ..engine import LeagueTables
 from ..errors import InputError, WorkbookError
-from .content import (LEAGUE_PUBLISHED, PackContent, domain_peer_medians, league_rows,
-                      pack_content, peer_statistics)
+from ..workbook_io.files import atomic_write
+from .content import (LEAGUE_PUBLISHED, PackContent, RunFigures, domain_peer_medians,
+                      league_rows, pack_content, peer_statistics)
 from .sheets import (SHEET_LEAGUE, SHEET_METRICS, SHEET_SUMMARY, SHEET_WHATIF, add_styles,
                      write_league, write_metrics, write_summary)
+from .clone import CloneMismatch, PackTemplate, make_template
+from .recorder import BookRecorder
+from .trend import SHEET_TREND, TrendRow, order_quarters, trend_rows, write_trend
 from .whatif_formulas import write_whatif
 
 __all__ = ["write_packs", "pack_filename", "build_pack", "SHEET_SUMMARY", "SHEET_METRICS",
-           "SHEET_LEAGUE", "SHEET_WHATIF"]
+           "SHEET_LEAGUE", "SHEET_WHATIF", "SHEET_TREND", "record_pack", "sheet_titles"]
 
 _FORBIDDEN = re.compile(r'[<>:"/\\|?*\x00-\x1f]')
 _ABBREVIATIONS = ((r"\bNHS Foundation Trust\b", "NHS FT"), (r"\bFoundation Trust\b", "FT"),
                   (r"\bIntegrated Care Board\b", "ICB"), (r"\s+", " "))
-_MAX_NAME = 40
+_MAX_NAME = 80  # whole names (abbreviated): cut only past 80 characters, at a word
 LEAGUE_AVERAGE_INDEX = [k for k, _ in LEAGUE_PUBLISHED].index("average_score")
 
 
@@ -57,58 +64,67 @@ def pack_filename(code: str, name: str) -> str:
     return f"{safe_code} - {short}.xlsx" if short else f"{safe_code}.xlsx"
 
 
-def build_pack(content: PackContent, league: list[list], *,
-               include_peer_detail: bool = True) -> Workbook:
-    """The pack workbook for one organisation (``league`` = its type's :func:`league_rows`)."""
-    wb = Workbook()
-    add_styles(wb)
-    summary = wb.active
-    summary.title = SHEET_SUMMARY
-    metrics = wb.create_sheet(SHEET_METRICS)
-    league_ws = wb.create_sheet(SHEET_LEAGUE)
-    whatif = wb.create_sheet(SHEET_WHATIF)
-    blocks = write_league(wb, league_ws, content, league, include_peer_detail)
-    write_metrics(wb, metrics, content)
-    write_whatif(wb, whatif, content)
+def sheet_titles(trend: bool) -> list[str]:
+    """The pack's sheets in order (a Trend sheet after the Summary with ``--history``)."""
+    return [SHEET_SUMMARY] + ([SHEET_TREND] if trend else []) + [SHEET_METRICS, SHEET_LEAGUE,
+                                                                 SHEET_WHATIF]
+
+
+def lay_out(wb, sheets: dict, content: PackContent, league: list[list], *,
+            include_peer_detail: bool = True, league_body: bool = True,
+            trend: list[TrendRow] | None = None) -> None:
+    """Write the pack's sheets (``sheets``: title → sheet, see :func:`sheet_titles`) on
+    ``wb`` — an openpyxl workbook, or a :class:`~.recorder.BookRecorder`."""
+    league_ws = sheets[SHEET_LEAGUE]
+    blocks = write_league(wb, league_ws, content, league, include_peer_detail, body=league_body)
+    write_metrics(wb, sheets[SHEET_METRICS], content)
+    write_whatif(wb, sheets[SHEET_WHATIF], content)
+    if trend is not None:
+        write_trend(wb, sheets[SHEET_TREND], content, trend)
     averages = [row[LEAGUE_AVERAGE_INDEX] for row in league
                 if row[LEAGUE_AVERAGE_INDEX] is not None]
-    write_summary(wb, summary, content, league_ws, blocks,
-                  (min(averages), max(averages)) if averages else None)
-    wb.properties.title = f"NHS Oversight Framework {content.year}: {content.name}"
-    wb.properties.creator = "xl-league"
-    wb.properties.subject = f"{content.code} {content.type_label} pack"
+    write_summary(wb, sheets[SHEET_SUMMARY], content, league_ws, blocks,
+                  (min(averages), max(averages)) if averages else None,
+                  trend_quarters=len(trend) if trend is not None else None)
+
+
+def document_properties(wb_properties, content: PackContent) -> None:
+    wb_properties.title = f"NHS Oversight Framework {content.year}: {content.name}"
+    wb_properties.creator = "xl-league"
+    wb_properties.subject = f"{content.code} {content.type_label} pack"
+
+
+def build_pack(content: PackContent, league: list[list], *, include_peer_detail: bool = True,
+               trend: list[TrendRow] | None = None) -> Workbook:
+    """The pack workbook for one organisation (``league`` = its type's :func:`league_rows`;
+    ``trend`` = its :func:`~.trend.trend_rows`, for a Trend sheet)."""
+    wb = Workbook()
+    add_styles(wb)
+    titles = sheet_titles(trend is not None)
+    wb.active.title = titles[0]
+    sheets = {titles[0]: wb.active} | {t: wb.create_sheet(t) for t in titles[1:]}
+    lay_out(wb, sheets, content, league, include_peer_detail=include_peer_detail, trend=trend)
+    document_properties(wb.properties, content)
     return wb
 
 
-def _new_file_mode() -> int:
-    """The permissions an ordinary new file gets here (0o666 less the umask)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+def record_pack(content: PackContent, league: list[list], *, include_peer_detail: bool = True,
+                trend: list[TrendRow] | None = None) -> BookRecorder:
+    """What :func:`build_pack` would write, recorded (all but the league table's rows)."""
+    book = BookRecorder()
+    sheets = {t: book.create_sheet(t) for t in sheet_titles(trend is not None)}
+    lay_out(book, sheets, content, league, include_peer_detail=include_peer_detail,
+            league_body=False, trend=trend)
+    return book
 
 
-def _save_atomic(wb: Workbook, path: Path, mode: int) -> None:
-    """Save to a temporary file beside ``path``, then replace: never a half-written pack.
-
-    The temporary file is private (0600) while written; it gets ``mode`` (or the replaced
-    file's permissions) before it takes the pack's name, so recipients' copies are readable.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem[:20]}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        try:
-            mode = stat.S_IMODE(path.stat().st_mode)
-        except FileNotFoundError:
-            pass
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+def _save_atomic(pack: Workbook | bytes, path: Path) -> None:
+    """Through the one atomic save (:func:`~xl_league.workbook_io.files.atomic_write`):
+    never a half-written pack, and a pack open in Excel is not replaced."""
+    if isinstance(pack, bytes):
+        atomic_write(path, lambda tmp: tmp.write_bytes(pack))
+    else:
+        atomic_write(path, pack.save)
 
 
 def _check_codes(results: LeagueTables, codes: Iterable[str] | None) -> list[str]:
@@ -125,15 +141,33 @@ def _check_codes(results: LeagueTables, codes: Iterable[str] | None) -> list[str
 
 def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None = None,
                 include_peer_detail: bool = True, quarter: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> list[Path]:
+                progress: Callable[[int, int], None] | None = None,
+                clone: bool = True,
+                history: Sequence[tuple[str, LeagueTables]] | None = None) -> list[Path]:
     """Write one pack per organisation (or per ``codes``) into ``out_dir``; return the paths.
 
     ``include_peer_detail=False`` leaves other organisations' detail out of the league table
     (only position, code, name, average metric score, segment and final segment remain).
     ``quarter`` (e.g. ``"Q2 2025/26"``) is shown in titles. ``progress(done, total)`` is called
     after each pack. Each file is written atomically (temporary file, then replace).
+
+    ``clone=True`` builds one pack per type with openpyxl and clones it for the type's other
+    organisations, patching in their own cells (``clone.py``: the same content, ~10× faster);
+    a pack laid out differently from its template is built with openpyxl. ``clone=False``
+    builds every pack with openpyxl.
+
+    ``history``: earlier quarters as ``(quarter, results)`` (e.g. ``("Q1 2025/26", q1)``);
+    each pack then has a Trend sheet with the organisation's position, average metric score
+    with its likely range, segment and final segment per quarter, and two charts. The
+    quarters, ``quarter`` (this book's) among them, are put in time order by their labels.
     """
     todo = _check_codes(results, codes)
+    quarters = None
+    if history is not None:
+        if not quarter:
+            raise InputError("a trend needs this workbook's quarter: type it on the Settings "
+                             "sheet (e.g. Q2 2025/26)")
+        quarters = order_quarters([*history, (quarter, results)])
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -141,21 +175,58 @@ def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None
         raise WorkbookError(f"cannot create the output folder {str(out)!r}: {exc.strerror}") from None
     stats = peer_statistics(results)
     domain_medians = domain_peer_medians(results)
+    figures = RunFigures(results, stats, domain_medians)
     leagues: dict[str, list[list]] = {}
+    templates: dict[str, PackTemplate | None] = {}
     paths: list[Path] = []
-    mode = _new_file_mode()
     for done, code in enumerate(todo, start=1):
-        content = pack_content(results, code, stats, domain_medians, quarter=quarter)
-        if content.org_type not in leagues:
-            leagues[content.org_type] = league_rows(results, content.org_type, include_peer_detail)
-        wb = build_pack(content, leagues[content.org_type],
-                        include_peer_detail=include_peer_detail)
+        content = pack_content(results, code, stats, domain_medians, quarter=quarter,
+                               figures=figures)
+        org_type = content.org_type
+        if org_type not in leagues:
+            leagues[org_type] = league_rows(results, org_type, include_peer_detail)
+        trend = trend_rows(code, org_type, quarters) if quarters is not None else None
+        pack = _cloned(templates.get(org_type), content, leagues[org_type],
+                       include_peer_detail, trend) if clone else None
+        if pack is None:
+            pack = build_pack(content, leagues[org_type], include_peer_detail=include_peer_detail,
+                              trend=trend)
+            if clone and org_type not in templates:
+                pack = _saved(pack)
+                templates[org_type] = _template(pack, content, leagues[org_type],
+                                                include_peer_detail, trend)
         path = out / pack_filename(code, content.name)
-        try:
-            _save_atomic(wb, path, mode)
-        except OSError as exc:
-            raise WorkbookError(f"cannot write the pack {str(path)!r}: {exc.strerror}") from None
+        _save_atomic(pack, path)
         paths.append(path)
         if progress is not None:
             progress(done, len(todo))
     return paths
+
+
+def _saved(wb: Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _template(saved: bytes, content: PackContent, league: list[list],
+              include_peer_detail: bool, trend: list[TrendRow] | None) -> PackTemplate | None:
+    try:
+        return make_template(saved, record_pack(content, league, trend=trend,
+                                                include_peer_detail=include_peer_detail),
+                             content)
+    except CloneMismatch:
+        return None
+
+
+def _cloned(template: PackTemplate | None, content: PackContent, league: list[list],
+            include_peer_detail: bool, trend: list[TrendRow] | None) -> bytes | None:
+    """The pack cloned from its type's template, or None (no template, or laid out otherwise)."""
+    if template is None:
+        return None
+    try:
+        return template.clone(record_pack(content, league, trend=trend,
+                                          include_peer_detail=include_peer_detail), content)
+    except CloneMismatch:
+        return None
+

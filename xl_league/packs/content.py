@@ -22,7 +22,7 @@ from ..engine import LeagueTables, Metric
 
 __all__ = ["PEER_STAT_COLUMNS", "TYPE_LABELS", "MetricRow", "DomainRow", "PackContent",
            "peer_statistics", "peer_groups", "domain_peer_medians", "league_rows",
-           "LEAGUE_PUBLISHED", "LEAGUE_DETAIL", "pack_content", "type_label"]
+           "LEAGUE_PUBLISHED", "LEAGUE_DETAIL", "pack_content", "type_label", "RunFigures"]
 
 PEER_STAT_COLUMNS = ["peer_median", "peer_lower_quartile", "peer_upper_quartile",
                      "peers_with_value", "peer_median_score"]
@@ -223,46 +223,82 @@ def _org_notes(results: LeagueTables, code: str) -> tuple[str, ...]:
                      .split(", ")))
 
 
+class RunFigures:
+    """The results' tables as plain dictionaries, made once per run: a pack reads a few
+    hundred single figures, and pandas' per-value lookups would cost more than the pack."""
+
+    def __init__(self, results: LeagueTables, stats: dict[str, pd.DataFrame],
+                 domain_medians: pd.DataFrame):
+        def rows(frame: pd.DataFrame) -> dict[str, dict]:
+            return frame.to_dict("index")
+
+        self.league = rows(results.league)
+        self.values = rows(results.metric_values)
+        self.scores = rows(results.metric_scores)
+        self.supplied = rows(results.supplied_scores)
+        self.ranks = rows(results.metric_ranks)
+        self.peers = rows(results.metric_peers)
+        self.domain_scores = rows(results.domain_scores)
+        self.domain_segments = rows(results.domain_segments)
+        self.domain_medians = rows(domain_medians)
+        self.stats = {sid: rows(frame) for sid, frame in stats.items()}
+        self._by_type: dict[str, tuple] = {}
+        self._results = results
+
+    def of_type(self, org_type: str) -> tuple[pd.Index, int, pd.Series]:
+        """(codes in league order, organisations ranked, the cut-point pool's row)."""
+        if org_type not in self._by_type:
+            league = self._results.league
+            codes = league.index[league["type"] == org_type]
+            cut_points = self._results.cut_points
+            pool_row = cut_points[cut_points["pool"].str.split(" + ", regex=False)
+                                  .apply(lambda p: org_type in p)].iloc[0]
+            self._by_type[org_type] = (codes, int(league.loc[codes, "position"].notna().sum()),
+                                       pool_row)
+        return self._by_type[org_type]
+
+
 def pack_content(results: LeagueTables, code: str, stats: dict[str, pd.DataFrame],
-                 domain_medians: pd.DataFrame, *, quarter: str | None = None) -> PackContent:
-    """The figures for ``code``'s pack (``stats``/``domain_medians`` from this module)."""
-    row = results.league.loc[code]
+                 domain_medians: pd.DataFrame, *, quarter: str | None = None,
+                 figures: RunFigures | None = None) -> PackContent:
+    """The figures for ``code``'s pack (``stats``/``domain_medians`` from this module;
+    ``figures`` made once per run from them, or made here)."""
+    f = figures or RunFigures(results, stats, domain_medians)
+    row = f.league[code]
     org_type = str(row["type"])
     meth = results.methodology
-    table_codes = results.league.index[results.league["type"] == org_type]
+    table_codes, ranked, pool_row = f.of_type(org_type)
+    values, scores = f.values.get(code, {}), f.scores[code]
     metrics = []
     for m in results.catalogue.for_type(org_type):
-        st = stats[m.score_id].loc[code]
-        value = (_num(results.metric_values.at[code, m.value_id])
-                 if m.value_id and m.value_id in results.metric_values.columns else None)
+        st = f.stats[m.score_id][code]
+        value = _num(values[m.value_id]) if m.value_id and m.value_id in values else None
         metrics.append(MetricRow(
             score_id=m.score_id, value_id=m.value_id, name=m.name, domain=m.domain,
             direction=m.direction, scoring=m.scoring, peer_group=m.peer_group,
             in_average=m.in_average, value=value,
-            score=_num(results.metric_scores.at[code, m.score_id]),
-            supplied=bool(results.supplied_scores.at[code, m.score_id]),
-            rank=_int(results.metric_ranks.at[code, m.score_id]),
-            peers=_int(results.metric_peers.at[code, m.score_id]),
+            score=_num(scores[m.score_id]),
+            supplied=bool(f.supplied[code][m.score_id]),
+            rank=_int(f.ranks[code][m.score_id]),
+            peers=_int(f.peers[code][m.score_id]),
             peer_median=_num(st["peer_median"]),
             peer_lower_quartile=_num(st["peer_lower_quartile"]),
             peer_upper_quartile=_num(st["peer_upper_quartile"]),
             peer_median_score=_num(st["peer_median_score"])))
     domains = []
+    medians = f.domain_medians.get(org_type, {})
     for d in results.domain_scores.columns:
         if not any(m.domain == d and m.in_average for m in metrics):
             continue
-        med = (domain_medians.at[org_type, d]
-               if org_type in domain_medians.index and d in domain_medians.columns else None)
-        seg = results.domain_segments.at[code, d] if d in results.domain_segments.columns else None
-        domains.append(DomainRow(d, _num(results.domain_scores.at[code, d]), _num(med), _int(seg)))
-    cuts = tuple(float(c) for c in results.cuts_for(code))
-    pool_row = results.cut_points[results.cut_points["pool"].str.split(" + ", regex=False)
-                                  .apply(lambda p: org_type in p)].iloc[0]
+        seg = f.domain_segments[code].get(d) if code in f.domain_segments else None
+        domains.append(DomainRow(d, _num(f.domain_scores[code][d]), _num(medians.get(d)),
+                                 _int(seg)))
+    cuts = tuple(float(pool_row[c]) for c in ("c1", "c2", "c3"))  # as results.cuts_for(code)
     return PackContent(
         code=code, name=str(row["name"]), org_type=org_type, region=str(row["region"] or ""),
         subtype=str(row["subtype"] or ""), year=meth.year, quarter=quarter,
         position=_int(row["position"]), organisations_in_type=len(table_codes),
-        ranked_in_type=int(results.league.loc[table_codes, "position"].notna().sum()),
+        ranked_in_type=ranked,
         average_score=_num(row["average_score"]), metrics_scored=int(row["metrics_scored"]),
         unadjusted_segment=_int(row["unadjusted_segment"]), in_deficit=bool(row["in_deficit"]),
         deficit_derived=bool(row["deficit_derived"]),

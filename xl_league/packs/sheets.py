@@ -9,6 +9,7 @@ accidents, not people) are applied per sheet. The What-if sheet lives in
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from copy import copy
 from weakref import WeakKeyDictionary
 
@@ -21,9 +22,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .charts import SEGMENT_COLOURS, domain_scores_chart, league_scatter, metric_scores_chart
 from .content import LEAGUE_DETAIL, LEAGUE_PUBLISHED, PackContent
+from .recorder import BookRecorder, RecordedCell, SheetRecorder
 
 __all__ = ["SHEET_SUMMARY", "SHEET_METRICS", "SHEET_LEAGUE", "SHEET_WHATIF", "OGL_ATTRIBUTION",
-           "add_styles", "define_name", "segment_formatting", "print_setup", "protect", "put",
+           "add_styles", "add_chart", "define_name", "segment_formatting", "print_setup",
+           "protect", "put",
            "put_formula", "write_summary", "write_metrics", "write_league", "LEAGUE_FIRST_ROW"]
 
 SHEET_SUMMARY = "Summary"
@@ -33,6 +36,7 @@ SHEET_WHATIF = "What-if"
 OGL_ATTRIBUTION = ("Contains public sector information licensed under the Open Government "
                    "Licence v3.0.")
 LEAGUE_FIRST_ROW = 5  # first data row of the League table sheet (header on row 4)
+LEAGUE_ROWS_PER_PAGE = 40  # printed: a readable type size (134 acute trusts: 4 pages)
 
 NHS_BLUE, NHS_DARK_BLUE, NHS_PALE_GREY, NHS_MID_GREY = "005EB8", "003087", "E8EDEE", "425563"
 _WHITE_TEXT = {1, 4, 5}
@@ -53,13 +57,14 @@ def _styles() -> list[NamedStyle]:
                    alignment=Alignment(wrap_text=True, vertical="center", horizontal="center")),
         NamedStyle("xl_label", font=Font(bold=True)),
         NamedStyle("xl_text", alignment=Alignment(vertical="center")),
+        NamedStyle("xl_fit", alignment=Alignment(vertical="center", shrink_to_fit=True)),
         NamedStyle("xl_wrap", alignment=Alignment(wrap_text=True, vertical="top")),
         NamedStyle("xl_note", font=Font(italic=True, size=9, color=NHS_MID_GREY)),
         NamedStyle("xl_centre", alignment=centre),
         NamedStyle("xl_score", number_format="0.00", alignment=centre),
         NamedStyle("xl_value", number_format="#,##0.00", alignment=centre),
         NamedStyle("xl_int", number_format="0", alignment=centre),
-        NamedStyle("xl_cut", number_format="0.00##", alignment=centre),
+        NamedStyle("xl_cut", number_format="0.000", alignment=centre),
         NamedStyle("xl_big", number_format="0.00", font=Font(bold=True, size=14),
                    alignment=centre, border=_box),
         NamedStyle("xl_big_int", number_format="0", font=Font(bold=True, size=14),
@@ -82,6 +87,9 @@ def add_styles(wb: Workbook) -> None:
 
 def define_name(wb: Workbook, name: str, ws: Worksheet, ref: str) -> None:
     """A workbook-level defined name for an absolute reference on ``ws`` (e.g. ``$B$5``)."""
+    if isinstance(wb, BookRecorder):
+        wb.defined_names[name] = f"{quote_sheetname(ws.title)}!{ref}"
+        return
     wb.defined_names[name] = DefinedName(name, attr_text=f"{quote_sheetname(ws.title)}!{ref}")
 
 
@@ -91,6 +99,9 @@ _STYLE_ARRAYS: "WeakKeyDictionary[Workbook, dict[str, object]]" = WeakKeyDiction
 
 
 def _set_style(cell, style: str) -> None:
+    if isinstance(cell, RecordedCell):
+        cell.style = style
+        return
     arrays = _STYLE_ARRAYS.setdefault(cell.parent.parent, {})
     if style in arrays:
         cell._style = copy(arrays[style])
@@ -122,6 +133,9 @@ def put_formula(ws: Worksheet, row: int, col: int, formula: str, style: str | No
 
 def segment_formatting(ws: Worksheet, ref: str) -> None:
     """Colour cells holding a segment number 1–5 (conditional formatting, no per-cell styles)."""
+    if isinstance(ws, SheetRecorder):
+        ws.conditional_formatting.add(ref, "segment colours")
+        return
     for seg, colour in SEGMENT_COLOURS.items():
         font = Font(bold=True, color="FFFFFF" if seg in _WHITE_TEXT else "000000")
         ws.conditional_formatting.add(ref, CellIsRule(
@@ -131,6 +145,9 @@ def segment_formatting(ws: Worksheet, ref: str) -> None:
 
 def score_colour_scale(ws: Worksheet, ref: str) -> None:
     """Green (1.00) → amber → red (4.00) behind metric scores."""
+    if isinstance(ws, SheetRecorder):
+        ws.conditional_formatting.add(ref, "score colour scale")
+        return
     ws.conditional_formatting.add(ref, ColorScaleRule(
         start_type="num", start_value=1, start_color="C6E8D2",
         mid_type="num", mid_value=2.5, mid_color="FFF2CC",
@@ -138,21 +155,33 @@ def score_colour_scale(ws: Worksheet, ref: str) -> None:
 
 
 def print_setup(ws: Worksheet, header: str, *, title_rows: str | None = None,
-                landscape: bool = True) -> None:
-    """A4, fit to one page wide, header with the organisation, footer with page numbers."""
+                landscape: bool = True, pages_tall: int = 0) -> None:
+    """A4, fit to one page wide (and ``pages_tall`` pages tall; 0 = as many as it takes),
+    header with the organisation, footer with page numbers, each clear of the sheet's rows."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = pages_tall
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.5
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    # header and footer sit 0.35" from the paper's edge; the rows start 0.95" down, so the
+    # header line never overlaps the sheet's title (0.6" did, in LibreOffice and Excel)
+    ws.page_margins.top = ws.page_margins.bottom = 0.95
+    ws.page_margins.header = ws.page_margins.footer = 0.35
     ws.oddHeader.left.text = header
     ws.oddHeader.right.text = "&A"
     ws.oddFooter.left.text = "xl-league · NHS Oversight Framework"
     ws.oddFooter.right.text = "Page &P of &N"
     if title_rows:
         ws.print_title_rows = title_rows
+
+
+def add_chart(sheet: Worksheet, anchor: str, build, /, **spec) -> None:
+    """``sheet.add_chart(build(**spec), anchor)``; a recording keeps ``build`` and ``spec``."""
+    if isinstance(sheet, SheetRecorder):
+        sheet.add_chart((build.__name__, spec), anchor)
+    else:
+        sheet.add_chart(build(**spec), anchor)
 
 
 def protect(ws: Worksheet) -> None:
@@ -165,6 +194,22 @@ def protect(ws: Worksheet) -> None:
 def _widths(ws: Worksheet, widths: dict[str, float]) -> None:
     for col, w in widths.items():
         ws.column_dimensions[col].width = w
+
+
+def cut_format(cuts) -> str:
+    """One number format showing every cut-point exactly, at 2 to 4 decimals (2.065, 2.345,
+    2.660: never 2.065 / 2.345 / 2.66)."""
+    for decimals in (2, 3, 4):
+        if all(abs(round(float(x), decimals) - float(x)) < 1e-9 for x in cuts):
+            break
+    return "0." + "0" * decimals
+
+
+def text_width(texts, *, least: float, most: float) -> float:
+    """A column width (characters) for the longest of ``texts``, between ``least`` and ``most``
+    (longer text shrinks to fit: the cells use the ``xl_fit`` style)."""
+    longest = max((len(str(t)) for t in texts if t), default=0)
+    return float(min(most, max(least, round(longest * 1.05 + 2))))
 
 
 def _title(ws: Worksheet, title: str, subtitle: str) -> None:
@@ -185,7 +230,8 @@ def _yes_no(flag: bool) -> str:
 
 def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksheet,
                   segment_blocks: list[tuple[int, int, int]],
-                  average_range: tuple[float, float] | None = None) -> None:
+                  average_range: tuple[float, float] | None = None,
+                  trend_quarters: int | None = None) -> None:
     """Headline figures, likely ranges, cut-points, domains, two charts and the attribution."""
     _title(ws, f"{c.name} ({c.code})", f"{_period(c)} · {c.type_label} league table"
            + (f" · {c.region}" if c.region else ""))
@@ -263,7 +309,7 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
     r += 1
     put(ws, r, 1, "Average at or above", "xl_label")
     for i, cut in enumerate(c.cut_points):
-        put(ws, r, 2 + i, cut, "xl_cut")
+        put(ws, r, 2 + i, cut, "xl_cut").number_format = cut_format(c.cut_points)
     put(ws, r, 5, f"falls in segment 2, 3, 4 ({c.cut_point_rule}: {c.cut_point_pool})", "xl_note")
     define_name(wb, "SummaryCutPoints", ws, f"$B${r}:$D${r}")
 
@@ -292,7 +338,11 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
     put(ws, r, 1, "In this pack", "xl_section")
     for col in range(2, 6):
         put(ws, r, col, None, "xl_section")
-    for sheet, what in ((SHEET_METRICS, "every metric: your value, score, peer quartiles and "
+    trend = (() if trend_quarters is None else
+             (("Trend", f"{trend_quarters} quarters: position, average with its likely range, "
+               "segments, with charts"),))
+    for sheet, what in (*trend,
+                        (SHEET_METRICS, "every metric: your value, score, peer quartiles and "
                          "rank in your peer group, with a chart"),
                         (SHEET_LEAGUE, f"the {c.type_label.lower()} league table (values)"),
                         (SHEET_WHATIF, "type new scores or flip the deficit flag; average, "
@@ -300,12 +350,14 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
         r += 1
         put(ws, r, 1, sheet, "xl_label")
         put(ws, r, 2, what, "xl_text")
-    if c.notes:
-        r += 2
-        put(ws, r, 1, "Notes", "xl_section")
-        for note in c.notes:
-            r += 1
-            put(ws, r, 1, note, "xl_text")
+    r += 2
+    put(ws, r, 1, "Notes", "xl_section")
+    for col in range(2, 6):
+        put(ws, r, col, None, "xl_section")
+    r += 1  # one wrapped cell across A:E, so every pack of a type has the same rows
+    put(ws, r, 1, "\n".join(c.notes) or "None for this organisation.", "xl_wrap")
+    ws.merge_cells(f"A{r}:E{r}")
+    ws.row_dimensions[r].height = 15 * max(1, sum(math.ceil(len(n) / 100) for n in c.notes))
     r += 2
     put(ws, r, 1, OGL_ATTRIBUTION, "xl_label")
     r += 1
@@ -314,14 +366,13 @@ def write_summary(wb: Workbook, ws: Worksheet, c: PackContent, league_ws: Worksh
         "Scores run from 1.00 (best) to 4.00 (worst).", "xl_note")
 
     if segment_blocks:
-        ws.add_chart(league_scatter(league_ws, segment_blocks, LEAGUE_FIRST_ROW + c.league_index,
-                                    position_col=1, average_col=4, own_name=c.code,
-                                    type_label=c.type_label, average_range=average_range,
-                                    organisations=c.organisations_in_type),
-                     "G5")
+        add_chart(ws, "G5", league_scatter, league_ws=league_ws, segment_blocks=segment_blocks,
+                  own_row=LEAGUE_FIRST_ROW + c.league_index, position_col=1, average_col=4,
+                  own_name=c.code, type_label=c.type_label, average_range=average_range,
+                  organisations=c.organisations_in_type)
     if c.domains:
-        ws.add_chart(domain_scores_chart(ws, first_domain, last_domain, cat_col=1, own_col=2,
-                                         peer_col=3, own_name=c.code), "G24")
+        add_chart(ws, "G24", domain_scores_chart, ws=ws, first_row=first_domain,
+                  last_row=last_domain, cat_col=1, own_col=2, peer_col=3, own_name=c.code)
     ws.sheet_view.showGridLines = False
     print_setup(ws, f"{c.code} {c.name}")
     protect(ws)
@@ -348,8 +399,11 @@ def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
     for i, (text, col, width) in enumerate(_METRIC_HEADERS, start=1):
         put(ws, header_row, i, text, "xl_header")
         ws.column_dimensions[col].width = width
+    ws.column_dimensions["B"].width = text_width((m.name for m in c.metrics), least=30, most=80)
+    ws.column_dimensions["C"].width = text_width((m.domain for m in c.metrics), least=12,
+                                                 most=30)
     ws.row_dimensions[header_row].height = 44
-    styles = ["xl_text", "xl_text", "xl_text", "xl_centre", "xl_value", "xl_value", "xl_value",
+    styles = ["xl_text", "xl_fit", "xl_fit", "xl_centre", "xl_value", "xl_value", "xl_value",
               "xl_value", "xl_score", "xl_score", "xl_int", "xl_int", "xl_centre", "xl_centre"]
     r = header_row
     for m in c.metrics:
@@ -361,15 +415,13 @@ def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
                   m.peer_median, m.peer_upper_quartile, m.score, m.peer_median_score, m.rank,
                   m.peers, _yes_no(m.in_average), how]
         for col, (v, style) in enumerate(zip(values, styles), start=1):
-            if v is not None:
-                put(ws, r, col, v, style)
+            put(ws, r, col, v, style)  # blank cells styled too: every pack of a type alike
     first, last = header_row + 1, r
     if c.metrics:
         score_colour_scale(ws, f"I{first}:J{last}")
         define_name(wb, "MetricTable", ws, f"$A${first}:$N${last}")
-        chart = metric_scores_chart(ws, first, last, cat_col=1, own_col=9, peer_col=10,
-                                    own_name=c.code)
-        ws.add_chart(chart, f"B{last + 3}")
+        add_chart(ws, f"B{last + 3}", metric_scores_chart, ws=ws, first_row=first,
+                  last_row=last, cat_col=1, own_col=9, peer_col=10, own_name=c.code)
     ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
     print_setup(ws, f"{c.code} {c.name}", title_rows=f"{header_row}:{header_row}")
     protect(ws)
@@ -378,8 +430,11 @@ def write_metrics(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
 # --------------------------------------------------------------------------- League table
 
 def write_league(wb: Workbook, ws: Worksheet, c: PackContent, rows: list[list],
-                 include_peer_detail: bool) -> list[tuple[int, int, int]]:
-    """The type's league table as values; returns the segment blocks for the scatter chart."""
+                 include_peer_detail: bool, *, body: bool = True) -> list[tuple[int, int, int]]:
+    """The type's league table as values; returns the segment blocks for the scatter chart.
+
+    ``body=False`` lays out everything but the rows of the table (they are the same in every
+    pack of the type: ``clone.py`` records the rest)."""
     columns = LEAGUE_PUBLISHED + (LEAGUE_DETAIL if include_peer_detail else [])
     _title(ws, f"{c.type_label} league table", f"{_period(c)} · {len(rows)} organisations · "
            f"{c.name} ({c.code}) highlighted")
@@ -388,20 +443,27 @@ def write_league(wb: Workbook, ws: Worksheet, c: PackContent, rows: list[list],
                                " Other organisations' detail is left out of this pack."),
         "xl_note")
     header_row = LEAGUE_FIRST_ROW - 1
-    widths = {"position": 9, "code": 8, "name": 48, "average_score": 11, "segment": 9,
-              "final_segment": 9, "region": 18, "subtype": 18}
+    keys = [k for k, _ in columns]
+    widths = {"position": 8, "code": 7, "average_score": 9, "segment": 9, "final_segment": 9,
+              "metrics_scored": 8, "in_deficit": 8, "override_applied": 8, "score_low": 9,
+              "score_high": 9, "rank_low": 9, "rank_high": 9, "unadjusted_segment": 11}
+    for key, least, most in (("name", 24, 56), ("region", 10, 26), ("subtype", 10, 30)):
+        if key in keys:
+            widths[key] = text_width((row[keys.index(key)] for row in rows), least=least,
+                                     most=most)
     style_of = {"position": "xl_int", "average_score": "xl_score", "segment": "xl_int",
                 "final_segment": "xl_int", "metrics_scored": "xl_int",
                 "unadjusted_segment": "xl_int", "in_deficit": "xl_centre",
                 "override_applied": "xl_centre", "score_low": "xl_score",
                 "score_high": "xl_score", "rank_low": "xl_int", "rank_high": "xl_int",
-                "code": "xl_centre"}
+                "code": "xl_centre", "name": "xl_fit", "region": "xl_fit",
+                "subtype": "xl_fit"}
     styles = [style_of.get(k) for k, _ in columns]
     for i, (key, text) in enumerate(columns, start=1):
         put(ws, header_row, i, text, "xl_header")
         ws.column_dimensions[get_column_letter(i)].width = widths.get(key, 11)
     ws.row_dimensions[header_row].height = 44
-    for r, row in enumerate(rows, start=LEAGUE_FIRST_ROW):
+    for r, row in enumerate(rows if body else (), start=LEAGUE_FIRST_ROW):
         for col, (v, style) in enumerate(zip(row, styles), start=1):
             if v is not None and v != "":
                 put(ws, r, col, v, style)
@@ -419,7 +481,8 @@ def write_league(wb: Workbook, ws: Worksheet, c: PackContent, rows: list[list],
     define_name(wb, "LeagueSegments", ws, f"$E${LEAGUE_FIRST_ROW}:$E${last}")
     ws.freeze_panes = ws.cell(row=LEAGUE_FIRST_ROW, column=4)
     print_setup(ws, f"{c.code} {c.name}", title_rows=f"{header_row}:{header_row}",
-                landscape=include_peer_detail)
+                landscape=include_peer_detail,
+                pages_tall=max(1, math.ceil((len(rows) + header_row) / LEAGUE_ROWS_PER_PAGE)))
     protect(ws)
     return segment_blocks(rows)
 

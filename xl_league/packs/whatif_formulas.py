@@ -37,8 +37,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .content import MetricRow, PackContent
-from .sheets import (define_name, print_setup, protect, put, put_formula, score_colour_scale,
-                     segment_formatting)
+from .sheets import (cut_format, define_name, print_setup, protect, put, put_formula,
+                     score_colour_scale, segment_formatting, text_width)
 
 __all__ = ["EXCEL_2010_FUNCTIONS", "average_formula", "segment_formula", "adjusted_formula",
            "override_formula", "final_formula", "position_formula", "distance_formula",
@@ -128,11 +128,13 @@ def write_whatif(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
     put(ws, 3, 1, f"Plain Excel formulas with the {c.year} method; the national cut-points and "
         "the rest of the league are frozen as published, so the position is provisional.",
         "xl_note")
-    for col, width in {"A": 10, "B": 60, "C": 26, "D": 10, "E": 12, "F": 9, "G": 3, "H": 40,
+    metrics = whatif_metrics(c)
+    for col, width in {"A": 10, "B": text_width((m.name for m in metrics), least=30, most=80),
+                       "C": text_width((m.domain for m in metrics), least=12, most=30),
+                       "D": 10, "E": 12, "F": 9, "G": 3, "H": 40,
                        "I": 11, "J": 11, "K": 9, "L": 9}.items():
         ws.column_dimensions[col].width = width
 
-    metrics = whatif_metrics(c)
     header = 5
     for col, text in enumerate(("Metric ID", "Metric", "Domain", "Score now", "What-if score",
                                 "Change"), start=1):
@@ -143,8 +145,8 @@ def write_whatif(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
     for m in metrics:
         r += 1
         put(ws, r, 1, m.score_id, "xl_text")
-        put(ws, r, 2, m.name, "xl_text")
-        put(ws, r, 3, m.domain, "xl_text")
+        put(ws, r, 2, m.name, "xl_fit")
+        put(ws, r, 3, m.domain, "xl_fit")
         put(ws, r, 4, m.score, "xl_score")
         put(ws, r, 5, m.score, "xl_input")
         put_formula(ws, r, 6, change_formula(f"E{r}", f"D{r}"), "xl_score").number_format = \
@@ -207,7 +209,7 @@ def write_whatif(wb: Workbook, ws: Worksheet, c: PackContent) -> None:
     fr = frozen + 1
     put(ws, fr, 8, "National cut-points c1, c2, c3", "xl_label")
     for i, cut in enumerate(c.cut_points):
-        put(ws, fr, 9 + i, cut, "xl_cut")
+        put(ws, fr, 9 + i, cut, "xl_cut").number_format = cut_format(c.cut_points)
     define_name(wb, n["cuts"], ws, f"$I${fr}:$K${fr}")
     put(ws, fr + 1, 8, "Financial override: no better than segment", "xl_label")
     put(ws, fr + 1, 9, c.override_cap, "xl_int")
