@@ -422,7 +422,7 @@ def test_the_module_registers_every_documented_formula_and_macro(league_tables):
 
 def test_the_formulas_delegate_to_the_udfs(league_tables):
     avgs = [[1.0], [2.0], [3.0], [4.0], [None]]
-    assert league_tables.NOF_SEGMENTS(avgs) == [[1], [2], [3], [4], [""]]
+    assert league_tables.NOF_SEGMENTS(avgs) == [[1], [2], [3], [4], [None]]
     assert league_tables.NOF_CUT_POINTS(avgs) == [[1.75, 2.5, 3.25]]
     assert league_tables.NOF_METRIC_SCORES([[2.0], [1.0]], "higher") == [[1.0], [4.0]]
     assert league_tables.NOF_AVERAGE([[1.0, 2.0]]) == [[1.5, 2]]

@@ -27,6 +27,8 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .cells import excel_error
+
 __all__ = ["sheet_names", "has_sheet", "sheet", "sheet_values", "number_formats",
            "to_openpyxl", "worksheet_rows", "write_rows", "copy_sheet", "copy_changes",
            "quiet_app"]
@@ -51,7 +53,12 @@ def sheet(book: Any, name: str) -> Any:
 
 
 def _cell(value: Any) -> Any:
-    """A value as openpyxl reads it from a saved file: whole numbers as int."""
+    """A value as openpyxl reads it from a saved file: whole numbers as int, and an Excel
+    error — text or the integer COM code xlwings leaves newer errors as (#CALC!,
+    #SPILL!, ...) — as its text, so the reader reports it by cell like any other error."""
+    error = excel_error(value)
+    if error:
+        return error
     if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
         return int(value)
     return value
@@ -60,7 +67,7 @@ def _cell(value: Any) -> Any:
 def sheet_values(book: Any, name: str) -> list[list[Any]]:
     """The sheet's cells from A1 to the end of its used range (2-D, blanks as None).
 
-    Excel errors come back as their text ("#N/A"), so the reader can report them.
+    Excel errors come back as their text ("#N/A", "#CALC!"), so the reader can report them.
     """
     used = book.sheets[name].used_range
     rows = used.options(ndim=2, err_to_str=True).value or []

@@ -12,7 +12,7 @@ behaves like xlwings where the macros depend on it:
   starts with ``=`` is a formula.
 * ``sheet.clear_contents()`` clears values and formulas, keeps formatting.
 * ``range.number_format`` is the cells' format, or ``None`` when they differ.
-* ``book.app.screen_updating`` / ``.calculation`` are plain attributes; every change is kept
+* ``book.app.screen_updating`` / ``.calculation`` / ``.status_bar`` are plain attributes; every change is kept
   in ``book.app.history``, and every ``range.value = ...`` call in ``book.writes``, so a
   caller can check what was written, in how many calls, and that settings were restored.
 """
@@ -39,6 +39,7 @@ class OpenpyxlApp:
     def __init__(self) -> None:
         self._screen_updating = True
         self._calculation = "automatic"
+        self._status_bar: str | bool = False
         self.history: list[tuple[str, Any]] = []
 
     @property
@@ -49,6 +50,16 @@ class OpenpyxlApp:
     def screen_updating(self, value: bool) -> None:
         self._screen_updating = bool(value)
         self.history.append(("screen_updating", bool(value)))
+
+    @property
+    def status_bar(self) -> str | bool:
+        """The status bar text; ``False`` when Excel shows its own (cleared)."""
+        return self._status_bar
+
+    @status_bar.setter
+    def status_bar(self, value: str | bool) -> None:
+        self._status_bar = value
+        self.history.append(("status_bar", value))
 
     @property
     def calculation(self) -> str:
