@@ -422,7 +422,9 @@ def test_the_module_registers_every_documented_formula_and_macro(league_tables):
 
 def test_the_formulas_delegate_to_the_udfs(league_tables):
     avgs = [[1.0], [2.0], [3.0], [4.0], [None]]
-    assert league_tables.NOF_SEGMENTS(avgs) == [[1], [2], [3], [4], [None]]
+    assert league_tables.NOF_SEGMENTS(avgs) == [[1], [2], [3], [4]]   # trailing blank: trimmed
+    assert league_tables.NOF_SEGMENTS([[1.0], [None], [2.0], [3.0], [4.0]]) == \
+        [[1], [None], [2], [3], [4]]                                     # a blank in the middle
     assert league_tables.NOF_CUT_POINTS(avgs) == [[1.75, 2.5, 3.25]]
     assert league_tables.NOF_METRIC_SCORES([[2.0], [1.0]], "higher") == [[1.0], [4.0]]
     assert league_tables.NOF_AVERAGE([[1.0, 2.0]]) == [[1.5, 2]]
@@ -439,12 +441,15 @@ def test_main_recalculates_the_calling_workbook(league_tables, demo_book, tmp_pa
     book = OpenpyxlBook.open(copy_of(demo_book, tmp_path))
     monkeypatch.setattr(league_tables.xw.Book, "caller", staticmethod(lambda: book))
     league_tables.main()
-    assert book.app.status_bar.startswith("Recalculated 134 acute")
+    # the status bar says what runs, and is handed back to Excel (False) afterwards
+    assert [v for k, v in book.app.history if k == "status_bar"] == \
+        ["xl-league: recalculate…", False]
     assert sheet_grid(book.wb, "Acute league table")["B2"] == \
         compute_league_tables(national_demo_dataset().organisations,
                               national_demo_dataset().values).table("acute").index[0]
     league_tables.WhatIfSetUp()
-    assert book.app.status_bar == "the what-if set-up: 1 problem, see the Problems sheet"
+    assert book.app.status_bar is False
+    assert "'What-if'!B3: type the code" in str(book.sheets["Problems"].range("A3").value)
 
 
 def test_text_that_excel_would_read_as_a_formula_is_quote_prefixed():

@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 import openpyxl
 
+from ..engine.inputs import normalise_type
 from ..engine.pipeline import LEAGUE_CSV_COLUMNS
 from ..errors import InputError
 from ..workbook_io.layout import INPUT_SHEETS
@@ -32,9 +33,9 @@ __all__ = ["LIVE_SHEET", "LIVE_ROWS", "LIVE_INPUT_ROWS", "NO_ORGANISATIONS", "li
 
 LIVE_SHEET = "Live"
 #: Organisations each type's block on the Live sheet has room for (a header row above).
-LIVE_ROWS = 400
+LIVE_ROWS = 499
 #: Rows of each input sheet the Live formulas read (the header row included).
-LIVE_INPUT_ROWS = 1000
+LIVE_INPUT_ROWS = 500
 NO_ORGANISATIONS = "the input sheets have no organisations"
 
 
@@ -68,16 +69,27 @@ def _pad(rows: list[list[Any]], size: tuple[int, int] | None) -> list[list[Any]]
         [[None] * width for _ in range(height - len(rows))]
 
 
-@workbook_function
 def live_table(org_type: Any, acute: Any, non_acute: Any, ambulance: Any, icb: Any,
-               replicates: Any = None, size: tuple[int, int] | None = None) -> list[list[Any]]:
+               replicates: Any = None, *, size: tuple[int, int] | None = None,
+               book: Any = None) -> list[list[Any]]:
     """The league table of ``org_type`` from the four input ranges, the Recalculate macro's
-    way (Settings and Metrics of the calling workbook). ``replicates``: the likely ranges'
-    resamples (blank: the Settings' number; 0: off). ``size``: the array formula's block
-    (rows, columns), padded with empty cells; None or 1×1 for a spilling formula."""
+    way (Settings and Metrics of ``book``, the calling workbook). ``replicates``: the likely
+    ranges' resamples (blank: the Settings' number; 0: off). ``size``: the array formula's
+    block (rows, columns): the table — or a message — is padded with empty cells to fill it
+    (Excel would repeat a one-cell result over the whole block); None or 1×1 to spill."""
+    return _pad(_live_table(org_type, acute, non_acute, ambulance, icb, replicates,
+                            book=book), size)
+
+
+@workbook_function
+def _live_table(org_type: Any, acute: Any, non_acute: Any, ambulance: Any, icb: Any,
+                replicates: Any = None) -> list[list[Any]]:
     from .macros import _Refused, compute
 
     kind = to_text(org_type[0][0] if isinstance(org_type, list) else org_type, "org_type")
+    key = normalise_type(kind)
+    if key is None:
+        raise InputError(f"org_type: {kind!r} is not acute, non-acute, ambulance or icb")
     n = None if replicates in (None, "") else to_number(
         replicates[0][0] if isinstance(replicates, list) else replicates, "replicates")
     if n is not None and (n < 0 or not float(n).is_integer()):
@@ -88,16 +100,12 @@ def live_table(org_type: Any, acute: Any, non_acute: Any, ambulance: Any, icb: A
         _, results = compute(book, replicates=None if n is None else int(n))
     except _Refused as refused:
         if any(NO_ORGANISATIONS in p for p in refused.problems):
-            return _pad(header, size)             # nothing typed in yet: nothing to rank
+            return header                         # nothing typed in yet: nothing to rank
         more = len(refused.problems) - 1
         raise InputError(refused.problems[0] + (f" (and {more} more problems: run "
                                                 "RecalculateLeagueTables to list them)"
                                                 if more else "")) from None
     league = results.league
-    from ..engine.inputs import normalise_type
-    key = normalise_type(kind)
-    if key is None:
-        raise InputError(f"org_type: {kind!r} is not acute, non-acute, ambulance or icb")
     table = league[league["type"] == key][list(LEAGUE_CSV_COLUMNS)]
     rows = table.astype(object).to_numpy().tolist()
-    return _pad(header + [[excel_value(v) for v in row] for row in rows], size)
+    return header + [[excel_value(v) for v in row] for row in rows]

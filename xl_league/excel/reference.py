@@ -60,6 +60,14 @@ FORMULAS: tuple[Formula, ...] = (
             "header row — Code, Name, Type, In deficit, In RSP, then metric IDs — and one row "
             "per organisation. Columns as `xl-league table --format csv`. replicates 0 turns "
             "the likely ranges off (faster)."),
+    Formula("NOF_LIVE_TABLE", "org_type, acute, non_acute, ambulance, icb, [replicates]",
+            "=NOF_LIVE_TABLE(\"acute\", 'Acute inputs'!$A$1:$AH$500, 'Non-acute "
+            "inputs'!$A$1:$AH$500, 'Ambulance inputs'!$A$1:$AH$500, "
+            "'ICB inputs'!$A$1:$AH$500, 0)",
+            "one type's league table (header row first) from the four input sheets, computed "
+            "as the Recalculate macro does with this workbook's Settings and Metrics — all four "
+            "sheets, because the national cut-points pool every trust. The Live sheet holds "
+            "one per type."),
 )
 
 MACROS: tuple[Macro, ...] = (
@@ -70,6 +78,9 @@ MACROS: tuple[Macro, ...] = (
                                      "problems are listed on a Problems sheet."),
     Macro("BuildPacks", "one plain .xlsx pack per organisation, in a '<workbook> packs' folder "
                         "beside this workbook."),
+    Macro("ImportNhseData", "paste NHS England's trust-data CSV on the 'NHSE data' sheet "
+                            "(header in row 1) first: fills the empty input sheets with the "
+                            "rules of `xl-league import-nhse`, then recalculates."),
     Macro("WhatIfSetUp", "type an organisation code in 'What-if'!B3 first: copies its inputs "
                          "to the What-if sheet."),
     Macro("WhatIf", "recalculates everyone with the What-if column in place of that "
