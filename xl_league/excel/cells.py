@@ -228,8 +228,43 @@ def numbers(vector_cells: list[Any], where: Callable[[int], str]) -> np.ndarray:
     return out
 
 
-def _last_filled(cells: list[Any]) -> int:
-    return max((i + 1 for i, v in enumerate(cells) if not is_blank(v)), default=0)
+def _row_blank(row: Any) -> bool:
+    """A row (list) or cell of blanks; ``None`` cells are counted at C speed."""
+    if not isinstance(row, (list, tuple)):
+        return is_blank(row)
+    return row.count(None) == len(row) or all(is_blank(v) for v in row)
+
+
+def _none_suffix(cells: Any) -> int:
+    """Where the run of all-``None`` items (rows of Nones) at the end of ``cells`` starts,
+    found by comparing slices (C speed), doubling the step then halving it."""
+    if not isinstance(cells, list) or not cells:
+        return len(cells)
+    first = cells[0]
+    blank = [None] * len(first) if isinstance(first, list) else None
+    start, step = len(cells), 1
+    while start > 0:                      # gallop back while whole slices are blank
+        k = max(0, start - step)
+        if cells[k:start] != [blank] * (start - k):
+            break
+        start, step = k, step * 2
+    low = max(0, start - step)            # the boundary lies in [low, start]
+    while low < start:
+        mid = (low + start) // 2
+        if cells[mid:start] == [blank] * (start - mid):
+            start = mid
+        else:
+            low = mid + 1
+    return start
+
+
+def _last_filled(cells: Any) -> int:
+    """1 + the index of the last non-blank item (0 when all are blank): a million blank rows
+    of a whole-column reference cost a few slice comparisons, not a million Python steps."""
+    for i in range(_none_suffix(cells) - 1, -1, -1):
+        if not _row_blank(cells[i]):
+            return i + 1
+    return 0
 
 
 def trim_ranges(args: list[Any]) -> list[Any]:
@@ -242,19 +277,18 @@ def trim_ranges(args: list[Any]) -> list[Any]:
     range of several rows and columns also loses its blank columns on the right. Single
     cells and scalars are left alone.
     """
-    grids = [as_grid(a, "argument") if isinstance(a, (list, tuple, np.ndarray)) else None
-             for a in args]
-    tall = [g for g in grids if g and len(g) > 1]
+    raw = [a.tolist() if isinstance(a, np.ndarray) else a for a in args]
+    tall = [a for a in raw if isinstance(a, (list, tuple)) and len(a) > 1]
+    rows = max([max(1, _last_filled(a)) for a in tall], default=0)
+    cut = [a[:rows] if isinstance(a, (list, tuple)) and len(a) > 1 else a for a in raw]
+    grids = [as_grid(a, "argument") if isinstance(a, (list, tuple)) else None for a in cut]
     wide = [g for g in grids if g and len(g) == 1 and len(g[0]) > 1]
-    rows = max([max(1, max(_last_filled(r) and i + 1 for i, r in enumerate(g))) for g in tall],
-               default=0)
     cols = max([max(1, _last_filled(g[0])) for g in wide], default=0)
     out = []
-    for arg, g in zip(args, grids):
+    for arg, g in zip(cut, grids):
         if not g or (len(g) == 1 and len(g[0]) == 1):
             out.append(arg)
         elif len(g) > 1:
-            g = g[:rows]
             if len(g[0]) > 1:
                 width = max(1, max(_last_filled(r) for r in g))
                 g = [r[:width] for r in g]

@@ -163,7 +163,7 @@ def recalculate(book: Any, *, cut_points: Sequence[float] | None = None,
     when = recalculated_at or _now()
     kept = [n for n in (ABOUT_SHEET, SETTINGS_SHEET) if has_sheet(book, n)]
     before = {n: sheet_values(book, n) for n in kept}
-    out = to_openpyxl(book, kept)
+    out = to_openpyxl(book, kept, read=before)
     used = settings_used(results, inputs.quarter, cut_points=cut_points,
                          replicates=replicates, seed=seed)
     write_results(out, results, used, recalculated_at=when)
