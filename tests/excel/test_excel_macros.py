@@ -72,6 +72,15 @@ def sheet_grid(wb: openpyxl.Workbook, name: str) -> dict[str, object]:
             if c.value is not None}
 
 
+def shown_alike(value, got: str, want: str) -> bool:
+    """The cell shows the same under both formats: equal, or text (formats change numbers
+    only), or a whole number under "0" and General (the macros skip such calls)."""
+    if got == want or isinstance(value, str):
+        return True
+    whole = isinstance(value, (int, float)) and float(value).is_integer()
+    return whole and {got, want} == {"General", "0"}
+
+
 def settings_row(wb: openpyxl.Workbook, key: str) -> int:
     return next(c.row for c in wb[SETTINGS_SHEET]["A"] if c.value == key)
 
@@ -98,8 +107,8 @@ def test_recalculate_writes_what_xl_league_recalc_writes(demo_book, recalculated
         for row in want[name].iter_rows(min_row=2):
             for cell in row:
                 if cell.value is not None:
-                    assert got[name][cell.coordinate].number_format == cell.number_format, \
-                        (name, cell.coordinate)
+                    assert shown_alike(cell.value, got[name][cell.coordinate].number_format,
+                                       cell.number_format), (name, cell.coordinate)
     # the percentage-formatted fractions were read as the percentages they show
     plain = compute_league_tables(national_demo_dataset().organisations,
                                   national_demo_dataset().values)

@@ -93,7 +93,7 @@ def input_range(orgs: pd.DataFrame, values: pd.DataFrame) -> list[list]:
 def test_metric_scores_column_in_column_out_with_ties_and_blanks():
     out = udfs.metric_scores(column(80.0, 78.0, None, 78.0, 60.0, ""), "higher")
     # n = 4 with a value; 78 twice: one better each -> 1 + 3*1/3 = 2; 60 worst -> 4
-    assert out == [[1.0], [2.0], [None], [2.0], [4.0], [None]]
+    assert out == [[1.0], [2.0], [None], [2.0], [4.0]]      # the trailing blank is trimmed
 
 
 def test_metric_scores_lower_is_better_and_row_orientation():
@@ -142,7 +142,7 @@ def test_metric_scores_peer_groups_rank_each_group_apart():
     # an empty peer_groups range is no peer groups (one group), as when it is left out
     assert udfs.metric_scores(column(1.0, 2.0), "higher", column(None, "")) == [[4.0], [1.0]]
     # a blank value needs no peer group; a value without one is a mistake
-    assert udfs.metric_scores(column(1.0, None), "higher", column("a", None)) == [[1.0], [None]]
+    assert udfs.metric_scores(column(1.0, None), "higher", column("a", None)) == [[1.0]]
     assert message(udfs.metric_scores(column(1.0, 2.0), "higher", column("a", None))) == (
         "peer_groups row 2: blank, but the value is 2; give every scored row its peer group "
         "(e.g. its trust type)")
@@ -153,7 +153,7 @@ def test_metric_scores_peer_groups_rank_each_group_apart():
 def test_metric_scores_banded_finance_metrics_use_the_catalogue_bands():
     # OF0079 planned surplus/deficit %: >=0 -> 1; >-1 -> 2; >-2 -> 3; else 4
     out = udfs.metric_scores(column(0.0, -0.5, -1.0, -1.5, -2.0, -7.0, None), "OF0079")
-    assert out == [[1.0], [2.0], [3.0], [3.0], [4.0], [4.0], [None]]
+    assert out == [[1.0], [2.0], [3.0], [3.0], [4.0], [4.0]]
 
 
 def test_metric_scores_combined_finance_score_takes_two_columns():
@@ -190,7 +190,7 @@ def test_metric_scores_bad_input_is_one_readable_message(values, direction, expe
 
 def test_metric_scores_empty_range_gives_a_blank_cell():
     assert udfs.metric_scores([], "higher") == [[None]]
-    assert udfs.metric_scores(column(None, None), "higher") == [[None], [None]]
+    assert udfs.metric_scores(column(None, None), "higher") == [[None]]   # all blank: one cell
 
 
 # --- NOF_AVERAGE ----------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def test_cut_points_are_quartile_inc_of_the_2dp_averages():
 def test_segments_from_national_quartiles_at_a_cut_point_goes_worse():
     avgs = [float(i) for i in range(1, 9)]   # cut-points 2.75, 4.5, 6.25
     out = udfs.segments(column(*avgs, None))
-    assert out == [[1], [1], [2], [2], [3], [3], [4], [4], [None]]
+    assert out == [[1], [1], [2], [2], [3], [3], [4], [4]]
     assert udfs.segments(column(2.0, 2.05, 2.3), [[2.05, 2.33, 2.62]]) == [[1], [2], [2]]
     assert udfs.segments(column(2.33), column(2.05, 2.33, 2.62)) == [[3]]
 
@@ -300,7 +300,7 @@ def test_positions_competition_ranking_within_each_type():
     segs = column(1.0, 2.0, 2.0, 3.0, 3.0, 1.0, None)
     avgs = column(1.9, 2.1, 2.1, 1.5, 2.0, 3.0, None)
     # acute: (1,1.9)=1, (2,2.1)x2=2, (3,1.5)=4 — segment first, then average; skip after ties
-    assert udfs.positions(types, segs, avgs) == [[1], [2], [2], [4], [2], [1], [None]]
+    assert udfs.positions(types, segs, avgs) == [[1], [2], [2], [4], [2], [1]]
 
 
 def test_positions_tie_is_on_the_2dp_average():

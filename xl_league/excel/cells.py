@@ -267,6 +267,17 @@ def _last_filled(cells: Any) -> int:
     return 0
 
 
+def _grid_or_none(value: Any) -> list[list[Any]] | None:
+    """The range as rows; None for a scalar, or for a ragged range (the function itself then
+    names the argument in its message)."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    try:
+        return as_grid(value, "argument")
+    except InputError:
+        return None
+
+
 def trim_ranges(args: list[Any]) -> list[Any]:
     """The arguments with trailing blank rows (and columns) of their ranges dropped.
 
@@ -281,7 +292,7 @@ def trim_ranges(args: list[Any]) -> list[Any]:
     tall = [a for a in raw if isinstance(a, (list, tuple)) and len(a) > 1]
     rows = max([max(1, _last_filled(a)) for a in tall], default=0)
     cut = [a[:rows] if isinstance(a, (list, tuple)) and len(a) > 1 else a for a in raw]
-    grids = [as_grid(a, "argument") if isinstance(a, (list, tuple)) else None for a in cut]
+    grids = [_grid_or_none(a) for a in cut]
     wide = [g for g in grids if g and len(g) == 1 and len(g[0]) > 1]
     cols = max([max(1, _last_filled(g[0])) for g in wide], default=0)
     out = []
