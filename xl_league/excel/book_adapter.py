@@ -242,10 +242,23 @@ def set_number_formats(book: Any, name: str, areas: dict[str, list[str]]) -> Non
         for address in addresses + [None]:
             if address is None or len(",".join(chunk + [address])) > _MAX_ADDRESS:
                 if chunk:
-                    target.range(",".join(chunk)).number_format = fmt
+                    _set_format(target, chunk, fmt)
                 chunk = []
             if address is not None:
                 chunk.append(address)
+
+
+def _set_format(target: Any, areas: list[str], fmt: str) -> None:
+    """One call for several areas; a host whose ranges take one area only (xlwings Lite's
+    Office.js ``getRange``) gets one call per area instead."""
+    if len(areas) == 1:
+        target.range(areas[0]).number_format = fmt
+        return
+    try:
+        target.range(",".join(areas)).number_format = fmt
+    except Exception:  # noqa: BLE001 — the host refused a multi-area address
+        for area in areas:
+            target.range(area).number_format = fmt
 
 
 def copy_sheet(source: openpyxl.Workbook, book: Any, name: str) -> None:
