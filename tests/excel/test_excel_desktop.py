@@ -266,3 +266,35 @@ def test_import_nhse_data_names_the_row_of_a_bad_cell(tmp_path):
 
 
 
+
+
+# --- an error value COM passes as an integer, in an input cell -----------------------------
+
+@pytest.mark.parametrize("code, error", [(-2146826238, "#CALC!"), (-2146826243, "#SPILL!"),
+                                         (-2146826246, "#N/A")])
+def test_recalculate_names_an_input_cell_holding_an_error_code(tmp_path, monkeypatch, code,
+                                                              error):
+    """Excel on Windows hands the macro a #CALC! cell as the integer -2146826238 (xlwings'
+    err_to_str names only the classic seven): a problem named by cell, never a value."""
+    from xl_league.excel.openpyxl_book import OpenpyxlRange
+
+    path = demo_workbook(tmp_path / "book.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb[INPUT_SHEETS["acute"]]
+    column = next(c.column for c in ws[1] if c.value == "OF0023")
+    ws.cell(5, column, "COM error")
+    wb.save(path)
+    book = OpenpyxlBook.open(path)
+    real = OpenpyxlRange._read
+
+    def com(self, r, c):                      # as COM reads that cell: the error's integer
+        value = real(self, r, c)
+        return code if value == "COM error" else value
+
+    monkeypatch.setattr(OpenpyxlRange, "_read", com)
+    report = macros.recalculate(book)
+    assert not report.ok
+    cell = f"'Acute inputs'!{openpyxl.utils.get_column_letter(column)}5"
+    assert any(p.startswith(f"{cell}: {error} is an Excel error value") for p in
+               report.problems), report.problems
+    assert [w for w in book.writes if w[0] != "Problems"] == []     # nothing else written
