@@ -93,7 +93,7 @@ def input_range(orgs: pd.DataFrame, values: pd.DataFrame) -> list[list]:
 def test_metric_scores_column_in_column_out_with_ties_and_blanks():
     out = udfs.metric_scores(column(80.0, 78.0, None, 78.0, 60.0, ""), "higher")
     # n = 4 with a value; 78 twice: one better each -> 1 + 3*1/3 = 2; 60 worst -> 4
-    assert out == [[1.0], [2.0], [""], [2.0], [4.0], [""]]
+    assert out == [[1.0], [2.0], [None], [2.0], [4.0]]      # the trailing blank is trimmed
 
 
 def test_metric_scores_lower_is_better_and_row_orientation():
@@ -110,7 +110,7 @@ def test_metric_scores_flat_list_scalar_and_numeric_text():
 def test_metric_scores_read_text_as_the_workbook_reader_does():
     # missing markers are blanks; "62.5%" and "1,234" are numbers (as on the input sheets)
     assert udfs.metric_scores(column("62.5%", "-", "n/a", "1,234", 50.0), "higher") == \
-        [[2.5], [""], [""], [1.0], [4.0]]
+        [[2.5], [None], [None], [1.0], [4.0]]
 
 
 def test_metric_scores_metric_id_takes_the_catalogue_direction():
@@ -124,7 +124,7 @@ def test_metric_scores_metric_id_with_types_follows_the_catalogue_peer_group():
     types = column("acute", "acute", "Ambulance trust", "ambulance")
     # OF0013 A&E 4-hour: acute only, ranked within the type; the ambulance rows get no score
     assert udfs.metric_scores(column(80.0, 70.0, 60.0, 50.0), "OF0013", types) == \
-        [[1.0], [4.0], [""], [""]]
+        [[1.0], [4.0], [None], [None]]
     # OF0082 sickness absence: ranked nationally, all trust types together
     assert udfs.metric_scores(column(4.0, 5.0, 6.0, 7.0), "OF0082", types) == \
         [[1.0], [2.0], [3.0], [4.0]]
@@ -142,7 +142,7 @@ def test_metric_scores_peer_groups_rank_each_group_apart():
     # an empty peer_groups range is no peer groups (one group), as when it is left out
     assert udfs.metric_scores(column(1.0, 2.0), "higher", column(None, "")) == [[4.0], [1.0]]
     # a blank value needs no peer group; a value without one is a mistake
-    assert udfs.metric_scores(column(1.0, None), "higher", column("a", None)) == [[1.0], [""]]
+    assert udfs.metric_scores(column(1.0, None), "higher", column("a", None)) == [[1.0]]
     assert message(udfs.metric_scores(column(1.0, 2.0), "higher", column("a", None))) == (
         "peer_groups row 2: blank, but the value is 2; give every scored row its peer group "
         "(e.g. its trust type)")
@@ -153,13 +153,13 @@ def test_metric_scores_peer_groups_rank_each_group_apart():
 def test_metric_scores_banded_finance_metrics_use_the_catalogue_bands():
     # OF0079 planned surplus/deficit %: >=0 -> 1; >-1 -> 2; >-2 -> 3; else 4
     out = udfs.metric_scores(column(0.0, -0.5, -1.0, -1.5, -2.0, -7.0, None), "OF0079")
-    assert out == [[1.0], [2.0], [3.0], [3.0], [4.0], [4.0], [""]]
+    assert out == [[1.0], [2.0], [3.0], [3.0], [4.0], [4.0]]
 
 
 def test_metric_scores_combined_finance_score_takes_two_columns():
     out = udfs.metric_scores([[1.0, 1.0], [1.0, 4.0], [3.0, 2.0], [4.0, 4.0], [None, 2.0]],
                              "OF1080")
-    assert out == [[1.0], [3.0], [3.0], [4.0], [""]]
+    assert out == [[1.0], [3.0], [3.0], [4.0], [None]]
     assert message(udfs.metric_scores(column(1.0, 2.0), "OF1080")) == (
         "values: OF1080 combines OF1079 and OF1081; select their two score columns side by side")
     assert message(udfs.metric_scores([[1.0, 6.0]], "OF1080")) == (
@@ -189,8 +189,8 @@ def test_metric_scores_bad_input_is_one_readable_message(values, direction, expe
 
 
 def test_metric_scores_empty_range_gives_a_blank_cell():
-    assert udfs.metric_scores([], "higher") == [[""]]
-    assert udfs.metric_scores(column(None, None), "higher") == [[""], [""]]
+    assert udfs.metric_scores([], "higher") == [[None]]
+    assert udfs.metric_scores(column(None, None), "higher") == [[None]]   # all blank: one cell
 
 
 # --- NOF_AVERAGE ----------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_average_is_the_plain_mean_per_row_rounded_like_excel():
     out = udfs.average_scores([[1.0, 4.0, 2.0], [None, None, None], [2.125, None, ""],
                                [1.0, 2.0, 4.0]])
     # 2.125 -> 2.13 (Excel ROUND, halves away from zero; Python's round gives 2.12)
-    assert out == [[2.33, 3], ["", 0], [2.13, 1], [2.33, 3]]
+    assert out == [[2.33, 3], [None, 0], [2.13, 1], [2.33, 3]]
 
 
 def test_average_header_of_score_ids_lets_the_catalogue_decide_what_counts():
@@ -242,7 +242,7 @@ def test_cut_points_are_quartile_inc_of_the_2dp_averages():
 def test_segments_from_national_quartiles_at_a_cut_point_goes_worse():
     avgs = [float(i) for i in range(1, 9)]   # cut-points 2.75, 4.5, 6.25
     out = udfs.segments(column(*avgs, None))
-    assert out == [[1], [1], [2], [2], [3], [3], [4], [4], [""]]
+    assert out == [[1], [1], [2], [2], [3], [3], [4], [4]]
     assert udfs.segments(column(2.0, 2.05, 2.3), [[2.05, 2.33, 2.62]]) == [[1], [2], [2]]
     assert udfs.segments(column(2.33), column(2.05, 2.33, 2.62)) == [[3]]
 
@@ -273,7 +273,7 @@ def test_segments_blank_cut_point_cells_mean_quartiles():
 def test_adjusted_segment_caps_deficit_trusts_at_3_and_never_moves_to_4():
     out = udfs.adjusted_segments(column(1.0, 2.0, 3.0, 4.0, 1.0, 2.0, None),
                                  column("Yes", True, "yes", 1.0, None, "No", "Yes"))
-    assert out == [[3], [3], [3], [4], [1], [2], [""]]
+    assert out == [[3], [3], [3], [4], [1], [2], [None]]
 
 
 def test_adjusted_segment_one_deficit_cell_applies_to_all():
@@ -300,7 +300,7 @@ def test_positions_competition_ranking_within_each_type():
     segs = column(1.0, 2.0, 2.0, 3.0, 3.0, 1.0, None)
     avgs = column(1.9, 2.1, 2.1, 1.5, 2.0, 3.0, None)
     # acute: (1,1.9)=1, (2,2.1)x2=2, (3,1.5)=4 — segment first, then average; skip after ties
-    assert udfs.positions(types, segs, avgs) == [[1], [2], [2], [4], [2], [1], [""]]
+    assert udfs.positions(types, segs, avgs) == [[1], [2], [2], [4], [2], [1]]
 
 
 def test_positions_tie_is_on_the_2dp_average():
@@ -342,7 +342,7 @@ def test_chain_of_udfs_reproduces_the_engine_league_table(national):
             out = udfs.metric_scores(raw, m.value_id, types)
         by_id[m.score_id] = out
         score_ids.append(m.score_id)
-        score_cols.append([None if c[0] == "" else c[0] for c in out])
+        score_cols.append([None if c[0] is None else c[0] for c in out])
     # the metric scores agree with the engine's metric-scores table, metric by metric
     engine_scores = result.metric_scores.loc[orgs["code"]]
     for sid, col in zip(score_ids, score_cols):
@@ -378,7 +378,7 @@ def test_league_table_equals_the_engine_table(national):
     expected = result.league[LEAGUE_CSV_COLUMNS]
     assert len(out) == len(expected) + 1
     for got, (_, row) in zip(out[1:], expected.iterrows()):
-        want = ["" if pd.isna(v) else ("Yes" if v is True else "No" if v is False else v)
+        want = [None if pd.isna(v) else ("Yes" if v is True else "No" if v is False else v)
                 for v in row]
         assert got == want
 

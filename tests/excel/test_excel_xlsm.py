@@ -18,6 +18,9 @@ from xl_league.excel.reference import FORMULAS, MACROS
 from xl_league.libreoffice import convert
 from xl_league.run import RunSettings
 from xl_league.workbook_io import build_template, fill_inputs, read_inputs, recalc_workbook
+from openpyxl.utils import get_column_letter
+
+from xl_league.excel.cells import EXCEL_ERRORS
 from xl_league.workbook_io.layout import TEMPLATE_SHEETS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -64,31 +67,70 @@ def test_the_package_is_macro_enabled(built):
                                                  ("xlwings.conf", "Sheet2")]
 
 
-def test_the_xlwings_conf_sheet_is_active_with_our_udf_module():
-    wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
-    assert "xlwings.conf" in wb.sheetnames and "_xlwings.conf" not in wb.sheetnames
-    ws = wb["xlwings.conf"]
+def conf_of(wb) -> dict:
     conf = {}
-    for key, value in ws.iter_rows(min_col=1, max_col=2, values_only=True):
+    for key, value in wb["xlwings.conf"].iter_rows(min_col=1, max_col=2, values_only=True):
         if key is None:
             break                       # xlwings reads A1 down to the first blank row
         conf[key] = value
-    assert conf["UDF Modules"] == "league_tables" == COMMITTED.stem
-    assert conf["Interpreter_Win"] == "python"
-    assert conf["Use UDF Server"] is False and conf["Debug UDFs"] is False
-    quickstart = openpyxl.load_workbook(build.quickstart_path())["_xlwings.conf"]
-    keys = []
-    for (key,) in quickstart.iter_rows(min_col=1, max_col=1, values_only=True):
-        if key is None:
-            break
-        keys.append(key)
-    assert list(conf) == keys           # the quickstart's keys, in its order
+    return conf
+
+
+def test_the_xlwings_conf_sheet_sets_only_what_the_workbook_needs():
+    """A key on the sheet overrides the user's ~/.xlwings/xlwings.conf and the ribbon even
+    when blank: no interpreter, PYTHONPATH or conda keys; UDF Modules keeps the functions
+    loading when the workbook is saved under another name."""
+    wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
+    assert "xlwings.conf" in wb.sheetnames and "_xlwings.conf" not in wb.sheetnames
+    conf = conf_of(wb)
+    assert conf == {"UDF Modules": "league_tables"} and COMMITTED.stem == "league_tables"
+    for key in ("Interpreter_Win", "Interpreter_Mac", "PYTHONPATH", "Conda Path", "Conda Env"):
+        assert key not in conf
     assert (REPO / "workbook" / "league_tables.py").is_file()   # the module beside the book
+
+
+def installed_xlwings() -> str:
+    from importlib.metadata import version
+    return version("xlwings")
+
+
+def test_xlwings_is_pinned_to_the_version_whose_vba_the_workbook_embeds(built):
+    """The VBA names its xlwings version (xlwings64-X.Y.Z.dll): pyproject pins exactly the
+    installed version, whose wheel's quickstart VBA is byte for byte the workbook's."""
+    pyproject = (REPO / "pyproject.toml").read_text()
+    pins = re.findall(r'"xlwings([^"]*)"', pyproject)
+    assert pins == [f"=={installed_xlwings()}"], pins
+    with zipfile.ZipFile(build.quickstart_path()) as wheel:
+        assert part(COMMITTED.read_bytes(), "xl/vbaProject.bin") == \
+            wheel.read("xl/vbaProject.bin")
+    assert (build.quickstart_path().parent / f"xlwings-{installed_xlwings()}.applescript").is_file()
+
+
+def test_every_formula_has_a_cached_value_and_examples_are_text():
+    wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
+    cached = openpyxl.load_workbook(COMMITTED, data_only=True)
+    formulas = []
+    for ws in wb:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    formulas.append((ws.title, cell.coordinate))
+                    value = cached[ws.title][cell.coordinate].value
+                    assert value is not None, (ws.title, cell.coordinate)
+                    assert str(value) not in EXCEL_ERRORS, (ws.title, cell.coordinate)
+    assert formulas == [("Live", f"{get_column_letter(c)}3")
+                        for c in build.LIVE_BLOCK_COLUMNS.values()]
+    examples = [c for row in wb["Instructions"].iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("=")]
+    assert len(examples) == len(FORMULAS) and all(c.data_type == "s" for c in examples)
+    assert 'fullCalcOnLoad="0"' in part(COMMITTED.read_bytes(), "xl/workbook.xml").decode()
 
 
 def test_our_sheets_are_there_as_the_template_builds_them():
     wb = openpyxl.load_workbook(COMMITTED, keep_vba=True)
-    assert wb.sheetnames == ["Instructions", *TEMPLATE_SHEETS, "xlwings.conf"]
+    assert wb.sheetnames == ["Instructions", "Live", *TEMPLATE_SHEETS, "Live cache", "What-if",
+                             "NHSE data", "xlwings.conf"]
+    assert wb["Live cache"].sheet_state == "hidden"
     assert wb.active.title == "Instructions"
     template = build_template()
     for name in TEMPLATE_SHEETS:
@@ -153,7 +195,10 @@ def test_libreoffice_opens_it_and_finds_the_xlwings_vba(tmp_path):
     # SampleCall imports the module named after the workbook and runs main()
     assert "Sub SampleCall()" in module1 and "main()" in module1
     assert "Sub ImportPythonUDFs()" in xlwings_module and "Function RunPython" in xlwings_module
+    # the VBA names the xlwings version it needs: the one pyproject.toml pins
+    assert f"xlwings64-{installed_xlwings()}.dll" in xlwings_module
     assert {"Basic/VBAProject/ThisWorkbook.xml", "Basic/VBAProject/Sheet1.xml",
             "Basic/VBAProject/Sheet2.xml"} <= set(names)
-    for name in ["Instructions", *TEMPLATE_SHEETS, "xlwings.conf"]:
+    for name in ["Instructions", "Live", *TEMPLATE_SHEETS, "What-if", "NHSE data",
+                 "xlwings.conf"]:
         assert f'table:name="{name}"' in content, name

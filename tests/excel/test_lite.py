@@ -33,7 +33,7 @@ import pytest
 
 from cli_helpers import run
 from xl_league.demo import national_demo_dataset
-from xl_league.excel.lite_nhse import NHSE_SHEET
+from xl_league.excel.nhse_import import NHSE_SHEET
 from xl_league.excel.macros import PROBLEMS_SHEET
 from xl_league.excel.whatif import WHAT_IF_SHEET
 from xl_league import compute_league_tables, load_methodology

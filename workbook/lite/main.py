@@ -26,7 +26,7 @@ engine as the command line and the desktop workbook.
 import xlwings as xw
 from xlwings import arg, func, script
 
-from xl_league.excel import lite_book, lite_nhse, macros, udfs, whatif
+from xl_league.excel import lite_book, macros, nhse_import, udfs, whatif
 
 _RANGE = {"ndim": 2, "err_to_str": True}  # always rows of cells; Excel errors as "#N/A" text
 
@@ -122,7 +122,7 @@ async def what_if(book: xw.Book):
 @script
 async def import_nhse_data(book: xw.Book):
     """Fill the empty input sheets from the trust data pasted on the 'NHSE data' sheet."""
-    await lite_book.run(book, lite_nhse.import_nhse_data)
+    await lite_book.run(book, nhse_import.import_nhse_data)
 
 
 @script

@@ -27,9 +27,11 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .cells import excel_error
+
 __all__ = ["sheet_names", "has_sheet", "sheet", "sheet_values", "number_formats",
            "to_openpyxl", "worksheet_rows", "write_rows", "copy_sheet", "copy_changes",
-           "quiet_app"]
+           "set_number_formats", "quiet_app"]
 
 GENERAL = "General"
 
@@ -51,7 +53,12 @@ def sheet(book: Any, name: str) -> Any:
 
 
 def _cell(value: Any) -> Any:
-    """A value as openpyxl reads it from a saved file: whole numbers as int."""
+    """A value as openpyxl reads it from a saved file: whole numbers as int, and an Excel
+    error — text or the integer COM code xlwings leaves newer errors as (#CALC!,
+    #SPILL!, ...) — as its text, so the reader reports it by cell like any other error."""
+    error = excel_error(value)
+    if error:
+        return error
     if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
         return int(value)
     return value
@@ -60,7 +67,7 @@ def _cell(value: Any) -> Any:
 def sheet_values(book: Any, name: str) -> list[list[Any]]:
     """The sheet's cells from A1 to the end of its used range (2-D, blanks as None).
 
-    Excel errors come back as their text ("#N/A"), so the reader can report them.
+    Excel errors come back as their text ("#N/A", "#CALC!"), so the reader can report them.
     """
     used = book.sheets[name].used_range
     rows = used.options(ndim=2, err_to_str=True).value or []
@@ -118,10 +125,12 @@ def number_formats(book: Any, name: str, values: list[list[Any]]) -> dict[tuple[
 
 
 def to_openpyxl(book: Any, names: Iterable[str], *,
-                with_formats: Iterable[str] = ()) -> openpyxl.Workbook:
+                with_formats: Iterable[str] = (),
+                read: dict[str, list[list[Any]]] | None = None) -> openpyxl.Workbook:
     """An in-memory openpyxl workbook holding the values of the named sheets (those present).
 
     ``with_formats``: sheets whose number formats are copied too (the input sheets).
+    ``read``: sheets' values already read (:func:`sheet_values`), not read again.
     """
     formatted = set(with_formats)
     wb = openpyxl.Workbook()
@@ -129,7 +138,9 @@ def to_openpyxl(book: Any, names: Iterable[str], *,
     for name in names:
         if not has_sheet(book, name):
             continue
-        values = sheet_values(book, name)
+        values = (read or {}).get(name)
+        if values is None:
+            values = sheet_values(book, name)
         ws = wb.create_sheet(book.sheets[name].name)
         for r, row in enumerate(values, start=1):
             for c, v in enumerate(row, start=1):
@@ -177,37 +188,97 @@ def _as_text(value: Any) -> Any:
     return value
 
 
-def _format_runs(ws: Worksheet, height: int, width: int) -> list[tuple[str, str]]:
-    """(address, number format) for each vertical run of non-General formats in ``ws``."""
-    runs = []
-    for c in range(1, width + 1):
-        start, current = None, None
-        for r in range(1, height + 2):
-            fmt = ws.cell(r, c).number_format if r <= height else None
-            fmt = None if fmt == GENERAL else fmt
-            if fmt != current:
-                if current is not None:
-                    runs.append((_address(start, c, r - 1, c), current))
-                start, current = r, fmt
-    return runs
+#: The longest address one ``Range(...)`` call takes (Excel refuses longer strings).
+_MAX_ADDRESS = 255
+
+
+def _format_areas(ws: Worksheet, cells: Iterable[tuple[int, int]]) -> dict[str, list[str]]:
+    """number format → the areas (``"F2:H135"``) of ``cells`` (1-based (row, column)) that
+    take it: vertical runs of a column, merged with the next columns where those have the
+    same run. General is left out, and so are formats that change nothing shown: ``"0"`` over
+    whole numbers, any number format over text. Blank cells join the run around them. So a
+    sheet needs one number-format call per format, not one per column."""
+    by_column: dict[int, list[int]] = {}
+    for r, c in cells:
+        by_column.setdefault(c, []).append(r)
+    runs: dict[tuple[int, int, str], list[int]] = {}  # (top, bottom, format) → columns
+    for c, rows in sorted(by_column.items()):
+        start = end = fmt = None
+        for r in range(min(rows), max(rows) + 2):
+            cell = ws.cell(r, c) if r <= max(rows) else None
+            if cell is not None and cell.value is None:
+                continue                   # a blank cell may take the format around it
+            f = cell.number_format if cell is not None else None
+            if cell is not None and isinstance(cell.value, str) and f != "@":
+                continue                   # text shows the same in any number format
+            if f == "0" and cell is not None and isinstance(cell.value, (int, float)) and \
+                    float(cell.value).is_integer():
+                f = None                   # a whole number: General shows it the same
+            f = None if f == GENERAL else f
+            if cell is None or f != fmt:
+                if fmt is not None:
+                    runs.setdefault((start, end, fmt), []).append(c)
+                start, fmt = r, f
+            end = r
+    areas: dict[str, list[str]] = {}
+    for (top, bottom, fmt), columns in runs.items():
+        first = last = columns[0]
+        for c in columns[1:] + [None]:
+            if c is not None and c == last + 1:
+                last = c
+                continue
+            areas.setdefault(fmt, []).append(_address(top, first, bottom, last))
+            if c is not None:
+                first = last = c
+    return areas
+
+
+def set_number_formats(book: Any, name: str, areas: dict[str, list[str]]) -> None:
+    """One call per number format (its areas joined, ``"F2:F9,H2:K9"``), split only where
+    the address would pass Excel's 255 characters."""
+    target = book.sheets[name]
+    for fmt, addresses in areas.items():
+        chunk: list[str] = []
+        for address in addresses + [None]:
+            if address is None or len(",".join(chunk + [address])) > _MAX_ADDRESS:
+                if chunk:
+                    _set_format(target, chunk, fmt)
+                chunk = []
+            if address is not None:
+                chunk.append(address)
+
+
+def _set_format(target: Any, areas: list[str], fmt: str) -> None:
+    """One call for several areas; a host whose ranges take one area only (xlwings Lite's
+    Office.js ``getRange``) gets one call per area instead."""
+    if len(areas) == 1:
+        target.range(areas[0]).number_format = fmt
+        return
+    try:
+        target.range(",".join(areas)).number_format = fmt
+    except Exception:  # noqa: BLE001 — the host refused a multi-area address
+        for area in areas:
+            target.range(area).number_format = fmt
 
 
 def copy_sheet(source: openpyxl.Workbook, book: Any, name: str) -> None:
-    """Write the in-memory sheet ``name`` into ``book``: values in one call, then the number
-    formats the writer gave (one call per column run), so scores show as 0.00 and so on."""
+    """Write the in-memory sheet ``name`` into ``book`` in blocks: clear it, write every value
+    in one call, then the number formats the writer gave (scores as 0.00, ...), one call
+    per format — three calls for a league table."""
     ws = source[name]
     rows = worksheet_rows(ws)
     write_rows(book, name, rows)
-    target = book.sheets[name]
-    for address, fmt in _format_runs(ws, len(rows), max((len(r) for r in rows), default=0)):
-        target.range(address).number_format = fmt
+    cells = [(r, c) for r, row in enumerate(rows, start=1) for c, v in enumerate(row, start=1)
+             if v is not None]
+    set_number_formats(book, name, _format_areas(ws, cells))
 
 
 def copy_changes(source: openpyxl.Workbook, book: Any, name: str,
                  before: list[list[Any]]) -> int:
     """Write the cells of ``source[name]`` that differ from ``before`` (the book's values when
-    read), one call per run of changed cells in a row, and the number formats the writer gave
-    them (a date as a date); returns how many cells changed."""
+    read): one call for the block from the first to the last changed cell (its unchanged
+    cells written with the values they hold), then their number formats (a date as a date),
+    one call per format. Returns how many cells changed."""
     after = worksheet_rows(source[name])
     height = max(len(after), len(before))
     width = max([len(r) for r in after] + [len(r) for r in before] + [0])
@@ -215,25 +286,19 @@ def copy_changes(source: openpyxl.Workbook, book: Any, name: str,
     def at(rows: list[list[Any]], r: int, c: int) -> Any:
         return rows[r][c] if r < len(rows) and c < len(rows[r]) else None
 
-    target = book.sheets[name]
-    changed = 0
-    for r in range(height):
-        c = 0
-        while c < width:
-            if at(after, r, c) == _cell(at(before, r, c)):
-                c += 1
-                continue
-            start = c
-            while c < width and at(after, r, c) != _cell(at(before, r, c)):
-                c += 1
-            target.range(f"{get_column_letter(start + 1)}{r + 1}").value = \
-                [[at(after, r, j) for j in range(start, c)]]
-            for j in range(start, c):
-                fmt = source[name].cell(r + 1, j + 1).number_format
-                if at(after, r, j) is not None and fmt != GENERAL:
-                    target.range(f"{get_column_letter(j + 1)}{r + 1}").number_format = fmt
-            changed += c - start
-    return changed
+    changed = [(r, c) for r in range(height) for c in range(width)
+               if at(after, r, c) != _cell(at(before, r, c))]
+    if not changed:
+        return 0
+    top, bottom = min(r for r, _ in changed), max(r for r, _ in changed)
+    left, right = min(c for _, c in changed), max(c for _, c in changed)
+    block = [[at(after, r, c) if at(after, r, c) != _cell(at(before, r, c))
+              else _cell(at(before, r, c)) for c in range(left, right + 1)]
+             for r in range(top, bottom + 1)]
+    book.sheets[name].range(f"{get_column_letter(left + 1)}{top + 1}").value = block
+    written = [(r + 1, c + 1) for r, c in changed if at(after, r, c) is not None]
+    set_number_formats(book, name, _format_areas(source[name], written))
+    return len(changed)
 
 
 @contextlib.contextmanager

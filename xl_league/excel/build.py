@@ -10,10 +10,29 @@ project — ``xl/vbaProject.bin``, byte for byte — is carried over to the temp
 :func:`~xl_league.workbook_io.template.build_template` (so every template sheet comes through
 with its styles, validation, tables and conditional formatting, which copying cells between
 workbooks would lose). The workbook and the two sheets take the code names the VBA project
-knows (``ThisWorkbook``, ``Sheet1``, ``Sheet2``). Added: an **Instructions** sheet (first,
-active) and an active **xlwings.conf** sheet — the quickstart's settings (keys in A, values
-in B) with ``UDF Modules = league_tables``. The file is saved with fixed timestamps, so the
-same code gives the same bytes.
+knows (``ThisWorkbook``, ``Sheet1``, ``Sheet2``). Added:
+
+* **Instructions** (first, active): set-up, macros, formulas — the example formulas are text
+  (data type string), never formulas;
+* **Live**: each type's league table as an ``=NOF_LIVE_TABLE(...)`` array formula over the
+  input sheets, every cell holding the value the engine computes from the workbook's content
+  now; a hidden **Live cache** sheet holds the same values, which the formula shows where the
+  function is missing (``IFERROR``: before Import Functions, LibreOffice, Excel without
+  Python), so the sheet shows numbers, never an error;
+* **What-if** (the What-if macros' sheet, code cell B3) and **NHSE data** (paste NHS
+  England's trust-data CSV there for ``ImportNhseData``);
+* **xlwings.conf** (active): only ``UDF Modules = league_tables`` — so the functions still
+  load when the workbook is saved under another name. No interpreter, PYTHONPATH or conda
+  keys: xlwings takes a key on this sheet over the user's ``~/.xlwings/xlwings.conf`` and
+  the ribbon even when it is blank, so the sheet sets only what this workbook needs.
+
+The workbook is not marked for a full calculation on opening (openpyxl's default), so Excel
+shows the cached values until an input changes. The file is saved with fixed timestamps, so
+the same code gives the same bytes.
+
+Upgrading xlwings is one rebuild: pin the new version in ``pyproject.toml``
+(``xlwings==X.Y.Z``), install it, run ``python -m xl_league.excel.build`` and commit the
+workbook; the tests check that its VBA is byte for byte the installed wheel's quickstart's.
 """
 
 from __future__ import annotations
@@ -23,18 +42,33 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import io
+
 import openpyxl
-from openpyxl.styles import Alignment, Font
+import pandas as pd
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.workbook import Workbook
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..engine.pipeline import LEAGUE_CSV_COLUMNS
 from ..errors import WorkbookError
+from ..workbook_io.cached_values import CachedValue, restore_cached_values
+from ..workbook_io.layout import INPUT_SHEETS
 from ..workbook_io.template import build_template, template_bytes
 from ..workbook_io.files import write_bytes_atomic
+from ..workbook_io.writer import fill_inputs
+from .book_adapter import sheet_values
+from .live import LIVE_INPUT_ROWS, LIVE_ROWS, LIVE_SHEET, live_table
+from .nhse_import import NHSE_SHEET
+from .openpyxl_book import OpenpyxlBook
 from .reference import FORMULAS, MACROS, SETUP_STEPS
+from .whatif import CODE_CELL, WHAT_IF_SHEET
 
 __all__ = ["QUICKSTART", "WORKBOOK_NAME", "UDF_MODULE", "CONF_SHEET", "INSTRUCTIONS_SHEET",
-           "quickstart_path", "conf_rows", "build_workbook", "workbook_bytes", "build", "main"]
+           "quickstart_path", "conf_rows", "build_workbook", "workbook_bytes", "build", "main",
+           "live_formula", "LIVE_BLOCK_COLUMNS", "LIVE_CACHE_SHEET", "CALC_ID"]
 
 QUICKSTART = "quickstart_standalone.xlsm"
 WORKBOOK_NAME = "league_tables.xlsm"
@@ -43,6 +77,18 @@ CONF_SHEET = "xlwings.conf"            # active (the quickstart ships "_xlwings.
 INSTRUCTIONS_SHEET = "Instructions"
 _QUICKSTART_CONF = "_xlwings.conf"
 _SETTINGS = {"UDF Modules": UDF_MODULE}
+#: The last input column the Live formulas read (imports may add score columns).
+_LIVE_LAST_COLUMN = "AH"
+#: Where each type's block starts on the Live sheet (a spare column between blocks).
+LIVE_BLOCK_COLUMNS = {t: 1 + i * (len(LEAGUE_CSV_COLUMNS) + 1)
+                      for i, t in enumerate(INPUT_SHEETS)}
+_LIVE_TOP = 3               # the header row of each block; the title is in row 1
+#: Excel 365's calculation engine id: a file stamped with an older one is fully
+#: recalculated on opening (openpyxl stamps 124519), which would turn the Live sheet's
+#: cached values into #NAME? before Import Functions.
+CALC_ID = 191029
+#: A hidden sheet holding the Live sheet's values as last computed (its fallback).
+LIVE_CACHE_SHEET = "Live cache"
 
 
 def quickstart_path() -> Path:
@@ -56,18 +102,14 @@ def quickstart_path() -> Path:
     return path
 
 
-def conf_rows(quickstart: Workbook) -> list[tuple[str, Any]]:
-    """The quickstart's xlwings settings (up to its first blank row), ours applied."""
-    ws = quickstart[_QUICKSTART_CONF]
-    rows: list[tuple[str, Any]] = []
-    for key, value in ws.iter_rows(min_col=1, max_col=2, values_only=True):
-        if key is None or str(key).strip() == "":
-            break
-        rows.append((str(key), value))
-    keys = [k for k, _ in rows]
-    rows = [(k, _SETTINGS.get(k, v)) for k, v in rows]
-    rows += [(k, v) for k, v in _SETTINGS.items() if k not in keys]
-    return rows
+def conf_rows(quickstart: Workbook | None = None) -> list[tuple[str, Any]]:
+    """The settings the xlwings.conf sheet holds: only what this workbook needs.
+
+    Every key on the sheet wins over the user's and IT's own xlwings settings (even blank), so
+    the quickstart's Interpreter_*, PYTHONPATH, Conda and UDF-server keys are left out. Only
+    ``UDF Modules`` stays, so the functions load when the workbook is saved under another
+    name (xlwings' default module is the workbook's own name)."""
+    return list(_SETTINGS.items())
 
 
 def _conf_sheet(ws: Worksheet, rows: list[tuple[str, Any]]) -> None:
@@ -77,7 +119,10 @@ def _conf_sheet(ws: Worksheet, rows: list[tuple[str, Any]]) -> None:
     note = len(rows) + 2  # after a blank row: xlwings reads A1 down to the first blank
     ws.cell(note, 1, "xlwings reads the settings above (keys in A, values in B, from A1 down to "
                      "the first blank row). UDF Modules names league_tables.py, the module "
-                     "beside this workbook.").font = Font(italic=True)
+                     "beside this workbook. Anything else (Interpreter_Win, Interpreter_Mac, "
+                     "PYTHONPATH, Conda Path, Conda Env) belongs in your own "
+                     "~/.xlwings/xlwings.conf or the xlwings ribbon: a key typed here overrides "
+                     "those, even when its value is blank.").font = Font(italic=True)
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["B"].width = 40
 
@@ -108,6 +153,8 @@ def _instructions_sheet(ws: Worksheet) -> None:
     for r, row in enumerate(rows, start=1):
         for c, value in enumerate(row, start=1):
             cell = ws.cell(r, c, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"        # an example to read, never a formula to calculate
             cell.alignment = wrap
         if len(row) == 1:
             ws.cell(r, 1).font = bold
@@ -118,15 +165,101 @@ def _instructions_sheet(ws: Worksheet) -> None:
     ws.column_dimensions["C"].width = 60
 
 
-def build_workbook() -> Workbook:
-    """The macro workbook in memory: template sheets + Instructions + xlwings.conf + VBA."""
+def _block_ref(left: int) -> str:
+    width, height = len(LEAGUE_CSV_COLUMNS), LIVE_ROWS + 1
+    return (f"${get_column_letter(left)}${_LIVE_TOP}:"
+            f"${get_column_letter(left + width - 1)}${_LIVE_TOP + height - 1}")
+
+
+def live_formula(org_type: str) -> str:
+    """The Live sheet's formula for one type: the four input sheets from A1. Where the
+    function is missing (before Import Functions, a spreadsheet without Python) it shows the
+    hidden Live cache sheet's copy of the last values computed instead of an error."""
+    ranges = ", ".join(f"'{name}'!$A$1:${_LIVE_LAST_COLUMN}${LIVE_INPUT_ROWS}"
+                       for name in INPUT_SHEETS.values())
+    cache = f"'{LIVE_CACHE_SHEET}'!{_block_ref(LIVE_BLOCK_COLUMNS[org_type])}"
+    return (f'=IFERROR(NOF_LIVE_TABLE("{org_type}", {ranges}, 0), '
+            f'IF({cache}="", "", {cache}))')
+
+
+def _live_sheets(ws: Worksheet, cache: Worksheet, wb: Workbook) -> dict[str, CachedValue]:
+    """Each type's block: a title, then the array formula over LIVE_ROWS + 1 rows, every cell
+    holding the value the function gives for the workbook as built; the same values on the
+    hidden Live cache sheet. Returns the anchors' cached values (openpyxl writes a formula
+    cell's value empty)."""
+    book = OpenpyxlBook(wb)
+    width = len(LEAGUE_CSV_COLUMNS)
+    height = LIVE_ROWS + 1
+    ranges = [[(row + [None] * 34)[:34] for row in
+               (sheet_values(book, name) + [[None]] * LIVE_INPUT_ROWS)[:LIVE_INPUT_ROWS]]
+              for name in INPUT_SHEETS.values()]
+    anchors: dict[str, CachedValue] = {}
+    ws.cell(2, 1, "Each table is one formula over the four input sheets (NOF_LIVE_TABLE): "
+                  "change an input and it recalculates, as the Recalculate macro would. Until "
+                  "you Import Functions (Windows), it shows the values computed when the "
+                  "workbook was built.").font = Font(italic=True)
+    cache.cell(1, 1, "The Live sheet's last values, shown there where its function is not "
+                     "available (written by python -m xl_league.excel.build).")
+    cache.sheet_state = "hidden"
+    for org_type, left in LIVE_BLOCK_COLUMNS.items():
+        title = INPUT_SHEETS[org_type].replace(" inputs", "")
+        ws.cell(1, left, f"{title} league table (live)").font = Font(bold=True)
+        values = live_table(org_type, *ranges, 0, size=(height, width), book=book)
+        if values[0][0] != LEAGUE_CSV_COLUMNS[0]:
+            raise WorkbookError(f"the Live sheet's {org_type} table: {values[0][0]}")
+        anchor = f"{get_column_letter(left)}{_LIVE_TOP}"
+        for i, row in enumerate(values):
+            for j, value in enumerate(row):
+                if value is not None:
+                    cache.cell(_LIVE_TOP + i, left + j, value)
+                    if (i, j) != (0, 0):
+                        ws.cell(_LIVE_TOP + i, left + j, value)
+        ws[anchor] = ArrayFormula(_block_ref(left).replace("$", ""), live_formula(org_type))
+        anchors[anchor] = CachedValue(str(values[0][0]), "str")
+        for j in range(width):
+            ws.cell(_LIVE_TOP, left + j).font = Font(bold=True)
+            ws.column_dimensions[get_column_letter(left + j)].width = 12
+        ws.column_dimensions[get_column_letter(left + 3)].width = 36
+    return anchors
+
+
+def _what_if_sheet(ws: Worksheet) -> None:
+    ws.cell(1, 1, "What-if: type an organisation's code in B3, run WhatIfSetUp (Alt+F8), "
+                  "change the What-if column, then run WhatIf.").font = Font(bold=True)
+    ws.cell(2, 1, "The input sheets are never changed.")
+    ws.cell(3, 1, "Organisation code")
+    ws[CODE_CELL].fill = PatternFill("solid", fgColor="FFF2CC")
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 40
+
+
+def _nhse_sheet(ws: Worksheet) -> None:
+    ws.cell(1, 1, "Paste NHS England's trust-data CSV here, its header row (Quarter, Region, "
+                  "Trust_type, ...) in A1 over this text, then run ImportNhseData (Alt+F8). "
+                  "It fills the empty input sheets as xl-league import-nhse does, then "
+                  "recalculates.")
+
+
+def build_workbook(organisations: pd.DataFrame | None = None,
+                   values: pd.DataFrame | None = None,
+                   quarter: str | None = None) -> tuple[Workbook, dict[str, dict[str, CachedValue]]]:
+    """The macro workbook in memory — template sheets (optionally filled with
+    ``organisations`` and ``values``) + Instructions + Live + What-if + NHSE data +
+    xlwings.conf + VBA — and the cached values of the Live sheet's formulas."""
     quickstart = openpyxl.load_workbook(quickstart_path(), keep_vba=True)
     wb = build_template()
+    if organisations is not None:
+        fill_inputs(wb, organisations, values if values is not None else pd.DataFrame(),
+                    quarter)
     wb.vba_archive = quickstart.vba_archive          # xl/vbaProject.bin, kept as is
     wb.code_name = quickstart.code_name              # ThisWorkbook
     code_names = [ws.sheet_properties.codeName for ws in quickstart.worksheets]
     instructions = wb.create_sheet(INSTRUCTIONS_SHEET, 0)
     _instructions_sheet(instructions)
+    live = wb.create_sheet(LIVE_SHEET, 1)
+    anchors = _live_sheets(live, wb.create_sheet(LIVE_CACHE_SHEET), wb)
+    _what_if_sheet(wb.create_sheet(WHAT_IF_SHEET))
+    _nhse_sheet(wb.create_sheet(NHSE_SHEET))
     conf = wb.create_sheet(CONF_SHEET)
     _conf_sheet(conf, conf_rows(quickstart))
     for ws, code_name in zip((instructions, conf), code_names):
@@ -134,12 +267,19 @@ def build_workbook() -> Workbook:
     wb.active = 0
     for ws in wb.worksheets:
         ws.sheet_view.tabSelected = ws is instructions
-    return wb
+    wb.calculation.fullCalcOnLoad = False
+    wb.calculation.calcId = CALC_ID
+    return wb, {LIVE_SHEET: anchors}
 
 
-def workbook_bytes() -> bytes:
-    """The .xlsm file's bytes (fixed timestamps: the same bytes every build)."""
-    return template_bytes(build_workbook())
+def workbook_bytes(organisations: pd.DataFrame | None = None,
+                   values: pd.DataFrame | None = None, quarter: str | None = None) -> bytes:
+    """The .xlsm file's bytes (fixed timestamps: the same bytes every build), every formula
+    holding its cached value."""
+    wb, cached = build_workbook(organisations, values, quarter)
+    out = io.BytesIO()
+    restore_cached_values(io.BytesIO(template_bytes(wb)), out, cached)
+    return out.getvalue()
 
 
 def build(path: str | Path) -> Path:

@@ -34,7 +34,7 @@ from .book_adapter import (copy_changes, copy_sheet, has_sheet, quiet_app, sheet
 from .log import log_exception
 
 __all__ = ["MacroReport", "recalculate", "build_packs", "read_book_inputs", "compute",
-           "show_problems", "PROBLEMS_SHEET", "guarded"]
+           "show_problems", "PROBLEMS_SHEET", "guarded", "run_macro"]
 
 #: Where problems are shown: a sheet of its own, created when there is something to show.
 PROBLEMS_SHEET = "Problems"
@@ -150,7 +150,7 @@ def recalculate(book: Any, *, cut_points: Sequence[float] | None = None,
     when = recalculated_at or _now()
     kept = [n for n in (ABOUT_SHEET, SETTINGS_SHEET) if has_sheet(book, n)]
     before = {n: sheet_values(book, n) for n in kept}
-    out = to_openpyxl(book, kept)
+    out = to_openpyxl(book, kept, read=before)
     write_results(out, results, run.about_rows(), recalculated_at=when)
     written = []
     with quiet_app(book):
@@ -195,3 +195,22 @@ def build_packs(book: Any, out_dir: str | Path | None = None, *,
         show_problems(book, (), "building the packs")
     return MacroReport(True, f"{len(paths)} packs written to {folder}",
                        warnings=tuple(inputs.warnings), results=results, files=tuple(paths))
+
+
+def run_macro(book: Any, macro: Callable[..., MacroReport], *args: Any) -> MacroReport:
+    """Run ``macro`` on ``book`` with "xl-league: working…" on the status bar, and clear the
+    status bar afterwards (``False`` hands it back to Excel) whatever happens. Where the host
+    has no status bar (xlwings Lite) the macro just runs."""
+    app = getattr(book, "app", None)
+
+    def status(value: str | bool) -> None:
+        try:
+            app.status_bar = value  # type: ignore[union-attr]
+        except Exception:  # noqa: BLE001 — a status bar is a nicety, not part of the result
+            pass
+
+    status(f"xl-league: {macro.__name__.replace('_', ' ')}…")
+    try:
+        return macro(book, *args)
+    finally:
+        status(False)

@@ -12,9 +12,11 @@ behaves like xlwings where the macros depend on it:
   starts with ``=`` is a formula.
 * ``sheet.clear_contents()`` clears values and formulas, keeps formatting.
 * ``range.number_format`` is the cells' format, or ``None`` when they differ.
-* ``book.app.screen_updating`` / ``.calculation`` are plain attributes; every change is kept
-  in ``book.app.history``, and every ``range.value = ...`` call in ``book.writes``, so a
-  caller can check what was written, in how many calls, and that settings were restored.
+* ``book.app.screen_updating`` / ``.calculation`` / ``.status_bar`` are plain attributes; every change is kept
+  in ``book.app.history``, every ``range.value = ...`` call in ``book.writes``, and every
+  call that would cross from Python into Excel in ``book.calls``, so a caller can check what
+  was written, in how many calls, and that settings were restored.
+* ``sheet.range("F2:F9,H2:H9")`` (several areas, as Excel's ``Range``) takes a number format.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from openpyxl.cell.cell import ERROR_CODES, MergedCell
 from openpyxl.utils import range_boundaries
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["OpenpyxlBook", "OpenpyxlSheet", "OpenpyxlRange", "OpenpyxlApp"]
+__all__ = ["OpenpyxlBook", "OpenpyxlSheet", "OpenpyxlRange", "OpenpyxlAreas", "OpenpyxlApp"]
 
 _ONE_CELL = re.compile(r"^\$?[A-Za-z]{1,3}\$?\d+$")
 
@@ -39,6 +41,7 @@ class OpenpyxlApp:
     def __init__(self) -> None:
         self._screen_updating = True
         self._calculation = "automatic"
+        self._status_bar: str | bool = False
         self.history: list[tuple[str, Any]] = []
 
     @property
@@ -49,6 +52,16 @@ class OpenpyxlApp:
     def screen_updating(self, value: bool) -> None:
         self._screen_updating = bool(value)
         self.history.append(("screen_updating", bool(value)))
+
+    @property
+    def status_bar(self) -> str | bool:
+        """The status bar text; ``False`` when Excel shows its own (cleared)."""
+        return self._status_bar
+
+    @status_bar.setter
+    def status_bar(self, value: str | bool) -> None:
+        self._status_bar = value
+        self.history.append(("status_bar", value))
 
     @property
     def calculation(self) -> str:
@@ -121,8 +134,12 @@ class OpenpyxlRange:
             return None
         return value
 
+    def _call(self, what: str) -> None:
+        self.sheet.book.calls.append((self.sheet.name, what, self.address))
+
     @property
     def value(self) -> Any:
+        self._call("read values")
         rows = [[self._read(r, c) for c in range(self.column, self._right + 1)]
                 for r in range(self.row, self._bottom + 1)]
         if self._options.get("ndim") == 2:
@@ -144,6 +161,7 @@ class OpenpyxlRange:
         else:
             rows = [list(data)]  # a flat list is written as one row, as xlwings does
         self.sheet.book.writes.append((self.sheet.name, self.address))
+        self._call("write values")
         for i, row in enumerate(rows):
             for j, v in enumerate(row):
                 self.sheet.set_cell(self.row + i, self.column + j, v)
@@ -151,6 +169,7 @@ class OpenpyxlRange:
     @property
     def number_format(self) -> str | None:
         """The cells' number format; ``None`` when they differ (as Excel answers)."""
+        self._call("read number format")
         formats = {getattr(self.sheet.peek(r, c), "number_format", "General")
                    for r in range(self.row, self._bottom + 1)
                    for c in range(self.column, self._right + 1)}
@@ -158,14 +177,35 @@ class OpenpyxlRange:
 
     @number_format.setter
     def number_format(self, fmt: str) -> None:
+        self._call("write number format")
         for r in range(self.row, self._bottom + 1):
             for c in range(self.column, self._right + 1):
                 self.sheet.ws.cell(r, c).number_format = fmt
 
     def clear_contents(self) -> None:
+        self._call("clear contents")
         for r in range(self.row, self._bottom + 1):
             for c in range(self.column, self._right + 1):
                 self.sheet.set_cell(r, c, None)
+
+
+class OpenpyxlAreas:
+    """A range of several areas (``"F2:F9,H2:K9"``): one call sets their number format."""
+
+    def __init__(self, sheet: "OpenpyxlSheet", areas: list[OpenpyxlRange], address: str) -> None:
+        self.sheet, self.areas, self.address = sheet, areas, address
+
+    @property
+    def number_format(self) -> str | None:
+        raise NotImplementedError("read the areas' formats one by one")
+
+    @number_format.setter
+    def number_format(self, fmt: str) -> None:
+        self.sheet.book.calls.append((self.sheet.name, "write number format", self.address))
+        for area in self.areas:
+            for r in range(area.row, area._bottom + 1):
+                for c in range(area.column, area._right + 1):
+                    self.sheet.ws.cell(r, c).number_format = fmt
 
 
 class OpenpyxlSheet:
@@ -177,7 +217,10 @@ class OpenpyxlSheet:
     def name(self) -> str:
         return self.ws.title
 
-    def range(self, address: str) -> OpenpyxlRange:
+    def range(self, address: str) -> "OpenpyxlRange | OpenpyxlAreas":
+        if "," in address:  # several areas, as Excel's Range("A1:A5,C1:C5")
+            return OpenpyxlAreas(self, [self.range(a.strip()) for a in address.split(",")],
+                                 address)
         left, top, right, bottom = range_boundaries(address.replace("$", ""))
         if _ONE_CELL.match(address):
             right, bottom = left, top
@@ -185,12 +228,14 @@ class OpenpyxlSheet:
 
     @property
     def used_range(self) -> OpenpyxlRange:
+        self.book.calls.append((self.name, "used range", ""))
         ws = self.ws
         if ws.max_row == 1 and ws.max_column == 1 and self.peek(1, 1) is None:
             return OpenpyxlRange(self, 1, 1, 1, 1)
         return OpenpyxlRange(self, ws.min_row, ws.min_column, ws.max_row, ws.max_column)
 
     def clear_contents(self) -> None:
+        self.book.calls.append((self.name, "clear contents", ""))
         for row in self.ws.iter_rows():
             for cell in row:
                 if not isinstance(cell, MergedCell):
@@ -236,6 +281,7 @@ class _Sheets:
         wb = self._book.wb
         if name is not None and name.lower() in (ws.title.lower() for ws in wb.worksheets):
             raise ValueError(f"Sheet named '{name}' already present in workbook")
+        self._book.calls.append((name or "", "add sheet", ""))
         index = None
         if before is not None:
             index = wb.worksheets.index(before.ws)
@@ -258,6 +304,9 @@ class OpenpyxlBook:
         self.app = OpenpyxlApp()
         #: (sheet, address) of every ``range.value = ...`` call, in order.
         self.writes: list[tuple[str, str]] = []
+        #: (sheet, what, address) of every call that would go from Python into Excel: reading
+        #: or writing values or number formats, clearing, the used range, adding a sheet.
+        self.calls: list[tuple[str, str, str]] = []
 
     @classmethod
     def open(cls, path: str | Path) -> "OpenpyxlBook":

@@ -60,6 +60,14 @@ FORMULAS: tuple[Formula, ...] = (
             "header row — Code, Name, Type, In deficit, In RSP, then metric IDs — and one row "
             "per organisation. Columns as `xl-league table --format csv`. replicates 0 turns "
             "the likely ranges off (faster)."),
+    Formula("NOF_LIVE_TABLE", "org_type, acute, non_acute, ambulance, icb, [replicates]",
+            "=NOF_LIVE_TABLE(\"acute\", 'Acute inputs'!$A$1:$AH$500, 'Non-acute "
+            "inputs'!$A$1:$AH$500, 'Ambulance inputs'!$A$1:$AH$500, "
+            "'ICB inputs'!$A$1:$AH$500, 0)",
+            "one type's league table (header row first) from the four input sheets, computed "
+            "as the Recalculate macro does with this workbook's Settings and Metrics — all four "
+            "sheets, because the national cut-points pool every trust. The Live sheet holds "
+            "one per type."),
 )
 
 MACROS: tuple[Macro, ...] = (
@@ -70,6 +78,9 @@ MACROS: tuple[Macro, ...] = (
                                      "problems are listed on a Problems sheet."),
     Macro("BuildPacks", "one plain .xlsx pack per organisation, in a '<workbook> packs' folder "
                         "beside this workbook."),
+    Macro("ImportNhseData", "paste NHS England's trust-data CSV on the 'NHSE data' sheet "
+                            "(header in row 1) first: fills the empty input sheets with the "
+                            "rules of `xl-league import-nhse`, then recalculates."),
     Macro("WhatIfSetUp", "type an organisation code in 'What-if'!B3 first: copies its inputs "
                          "to the What-if sheet."),
     Macro("WhatIf", "recalculates everyone with the What-if column in place of that "
@@ -78,20 +89,24 @@ MACROS: tuple[Macro, ...] = (
 )
 
 SETUP_STEPS: tuple[str, ...] = (
-    "Install Python 3.11 or later, then xl-league (which brings xlwings): in a terminal, in a "
-    "copy of the xl-league project,  pip install .   macOS: also run  xlwings runpython "
-    "install  once.",
-    "Keep league_tables.py in the same folder as this workbook: xlwings imports the module "
-    "named after the workbook from there.",
-    "Open this workbook and enable macros. If Excel cannot find Python, put the full path of "
-    "python.exe (Windows) or python (macOS) next to Interpreter_Win / Interpreter_Mac on the "
-    "xlwings.conf sheet.",
+    "Install Python 3.11 or later, then xl-league (which brings exactly the xlwings version "
+    "this workbook's VBA needs): in a terminal, in a copy of the xl-league project,  pip "
+    "install .   macOS: also run  xlwings runpython install  once.",
+    "Keep league_tables.py in the same folder as this workbook: xlwings imports it from there "
+    "(the xlwings.conf sheet names it, so the workbook may be renamed).",
+    "Open this workbook and enable macros. If Excel cannot find Python, set the interpreter "
+    "in your own ~/.xlwings/xlwings.conf or on the xlwings ribbon (xlwings addin install) — "
+    "not on the xlwings.conf sheet, where a key would override your and IT's settings.",
     "Recalculate: Alt+F8 (macOS: Tools > Macro > Macros), run SampleCall. Works on Windows "
     "and macOS.",
-    "Windows only — the NOF_* formulas and the other macros: tick File > Options > Trust "
-    "Center > Trust Center Settings > Macro Settings > 'Trust access to the VBA project "
-    "object model' once, then run ImportPythonUDFs (Alt+F8), or click Import Functions on the "
-    "xlwings ribbon (xlwings addin install). Run it again after upgrading xl-league.",
+    "Windows only — the NOF_* formulas, the Live sheet and the other macros: tick File > "
+    "Options > Trust Center > Trust Center Settings > Macro Settings > 'Trust access to the "
+    "VBA project object model' once, then run ImportPythonUDFs (Alt+F8), or click Import "
+    "Functions on the xlwings ribbon. Run it again after upgrading xl-league. The functions "
+    "are listed under 'xl-league' in Insert Function; after changing the Settings or Metrics "
+    "sheet press Ctrl+Alt+F9.",
+    "NHS England's data: paste its trust-data CSV on the NHSE data sheet (header in A1) and "
+    "run ImportNhseData; it fills the empty input sheets as xl-league import-nhse does.",
     "macOS has no xlwings formulas (UDFs are Windows-only): run the macros from your own VBA, "
     "e.g.  RunPython \"import league_tables; league_tables.WhatIf()\"",
 )

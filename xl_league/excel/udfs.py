@@ -2,7 +2,8 @@
 
 Each function is a thin wrapper over the engine (scoring, averages, segments, override,
 league), so a formula gives the same numbers as ``xl-league recalc``. They return 2-D lists
-(rows of cells) that Excel 365 spills; a blank result cell is ``""``. A range Excel cannot use
+(rows of cells) that Excel 365 spills; a blank result cell is ``None`` (an
+empty cell). A range Excel cannot use
 gives a one-cell message such as ``#xl-league: values row 5: 'abc' is not a number``, never a
 traceback (unexpected failures are logged, see :mod:`xl_league.excel.log`).
 
@@ -23,7 +24,9 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import Any
+from collections import OrderedDict
+from contextvars import ContextVar
+from typing import Any, Callable, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -40,12 +43,20 @@ from ..engine.scoring import banded_scores, combined_scores, ranked_scores
 from ..engine.scoring import peer_groups as metric_peer_groups
 from ..engine.segments import quartile_cut_points, segment_of
 from ..errors import InputError
+from ..workbook_io.cells import RawCell
+from ..workbook_io.layout import METRICS_SHEET, SETTINGS_SHEET
+from ..workbook_io.settings import read_catalogue, read_settings
+from .book_adapter import has_sheet, sheet_values
 from .cells import (Vector, as_grid, as_vector, broadcast, excel_value, is_blank, numbers,
-                    to_flag, to_number, to_text)
+                    to_flag, to_number, to_text, trim_ranges)
 from .log import excel_errors
 
 __all__ = ["metric_scores", "average_scores", "cut_points", "segments", "adjusted_segments",
-           "positions", "league_table", "ORGANISATION_HEADERS", "AVERAGE_HEADERS"]
+           "positions", "league_table", "workbook_rules", "clear_caches", "ORGANISATION_HEADERS",
+           "AVERAGE_HEADERS", "CATEGORY"]
+
+#: The category the functions are listed under in Excel's Insert Function dialog.
+CATEGORY = "xl-league"
 
 #: Headers NOF_LEAGUE_TABLE understands besides metric IDs (case and spaces/underscores free).
 ORGANISATION_HEADERS = {
@@ -67,13 +78,133 @@ _METRIC_ID = re.compile(r"^[A-Za-z]{2}\d{4}$")
 
 
 @functools.lru_cache(maxsize=1)
+def _packaged() -> tuple[Methodology, Catalogue]:
+    meth = load_methodology()
+    return meth, load_catalogue(meth)
+
+
+#: The method and catalogue of the workbook a function is being calculated for (its Settings
+#: and Metrics sheets); the packaged ones when there is no workbook (a plain Python call).
+_RULES: ContextVar[tuple[Methodology, Catalogue] | None] = ContextVar("xl_league_rules",
+                                                                       default=None)
+
+
+#: The calling workbook's (Settings, Metrics) cell values as read (None: no workbook).
+_SHEETS: ContextVar[Any] = ContextVar("xl_league_sheets", default=None)
+
+
+def current_sheets() -> dict[str, list[list[Any]]]:
+    """The Settings and Metrics sheets' values of the workbook being calculated for (empty
+    when there is none), for a function that runs the whole recalculation."""
+    key = _SHEETS.get()
+    if key is None:
+        return {}
+    names = (SETTINGS_SHEET, METRICS_SHEET)
+    return {n: [list(r) for r in rows] for n, rows in zip(names, key) if rows is not None}
+
+
 def _methodology() -> Methodology:
-    return load_methodology()
+    return (_RULES.get() or _packaged())[0]
 
 
-@functools.lru_cache(maxsize=1)
 def _catalogue() -> Catalogue:
-    return load_catalogue(_methodology())
+    return (_RULES.get() or _packaged())[1]
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable copy of an argument (ranges are nested lists)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, float) and value != value:
+        return "NaN"
+    if isinstance(value, dict):
+        return tuple(sorted((k, _freeze(v)) for k, v in value.items()))
+    return value
+
+
+class _LRU(OrderedDict):
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key: Any, make: Callable[[], Any]) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = make()
+        self[key] = value
+        while len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+_RULES_CACHE = _LRU(8)      # (Settings values, Metrics values) → (methodology, catalogue)
+_RESULTS = _LRU(256)        # (function, arguments, rules) → result rows
+
+
+def clear_caches() -> None:
+    """Forget every cached result and workbook method (tests; a changed package)."""
+    _RULES_CACHE.clear()
+    _RESULTS.clear()
+
+
+def _grid_cells(rows: list[list[Any]]) -> dict[tuple[int, int], RawCell]:
+    return {(r, c): RawCell(v) for r, row in enumerate(rows, start=1)
+            for c, v in enumerate(row, start=1) if v is not None}
+
+
+def workbook_rules(book: Any) -> tuple[tuple[Methodology, Catalogue], Any]:
+    """The method (Settings sheet) and metric catalogue (Metrics sheet) of ``book``, read by
+    the workbook I/O's own :func:`read_settings` / :func:`read_catalogue` — so a function
+    computes what the Recalculate macro and ``xl-league recalc`` compute — and a key naming
+    them. Cached on the two sheets' values. ``book`` None: the packaged ones.
+
+    A bad Settings or Metrics cell is an :class:`InputError` naming it.
+    """
+    if book is None:
+        return _packaged(), None
+    settings = sheet_values(book, SETTINGS_SHEET) if has_sheet(book, SETTINGS_SHEET) else None
+    metrics = sheet_values(book, METRICS_SHEET) if has_sheet(book, METRICS_SHEET) else None
+    key = (_freeze(settings), _freeze(metrics))
+
+    def read() -> tuple[tuple[Methodology, Catalogue], tuple[str, ...]]:
+        problems: list = []
+        meth, _ = read_settings(None if settings is None else _grid_cells(settings), problems)
+        cat = read_catalogue(None if metrics is None else _grid_cells(metrics), meth, problems)
+        return (meth, cat), tuple(str(p) for p in problems)
+
+    rules, problems = _RULES_CACHE.get_or(key, read)
+    if problems:
+        raise InputError("; ".join(problems))
+    return rules, key
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def workbook_function(func: _F) -> _F:
+    """A worksheet function: trailing blank rows and columns of its ranges are dropped (a
+    whole-column reference costs no more than the cells in use), the workbook's Settings
+    and Metrics apply (keyword ``book``: the calling workbook, or None), and results are
+    cached on the arguments and those two sheets. Messages, not exceptions, come back."""
+
+    @functools.wraps(func)
+    def run(*args: Any, book: Any = None, **kwargs: Any) -> Any:
+        rules, rules_key = workbook_rules(book)
+        args = tuple(trim_ranges(list(args)))
+        key = (func.__name__, _freeze(args), _freeze(kwargs), rules_key)
+
+        def compute() -> list[list[Any]]:
+            token, sheets = _RULES.set(rules), _SHEETS.set(rules_key)
+            try:
+                return func(*args, **kwargs)
+            finally:
+                _RULES.reset(token)
+                _SHEETS.reset(sheets)
+
+        return [list(r) for r in _RESULTS.get_or(key, compute)]
+
+    return excel_errors(run)  # type: ignore[return-value]
 
 
 def _row(i: int, first_row: int = 1) -> int:
@@ -115,7 +246,7 @@ def _peer_labels(peer_groups: Any, values: np.ndarray) -> list[str]:
     return labels
 
 
-@excel_errors
+@workbook_function
 def metric_scores(values: Any, direction: Any, peer_groups: Any = None) -> list[list[Any]]:
     """Metric scores 1.00 (best) to 4.00 (worst) for a column (or row) of metric values.
 
@@ -226,7 +357,7 @@ def _average_catalogue(header: list[str] | None, width: int) -> tuple[Catalogue,
     return cat, header
 
 
-@excel_errors
+@workbook_function
 def average_scores(scores: Any) -> list[list[Any]]:
     """Average metric score (2 dp) and the number of metrics scored, for each row of scores.
 
@@ -287,7 +418,7 @@ def _given_cut_points(cut_points: Any) -> tuple[float, float, float]:
     return given[0], given[1], given[2]
 
 
-@excel_errors
+@workbook_function
 def cut_points(averages: Any) -> list[list[Any]]:
     """The national quartile cut-points c1, c2, c3 (one row) of a column of averages.
 
@@ -298,16 +429,22 @@ def cut_points(averages: Any) -> list[list[Any]]:
     return [[excel_value(c) for c in _quartiles(avg)]]
 
 
-@excel_errors
+@workbook_function
 def segments(averages: Any, cut_points: Any = None) -> list[list[Any]]:
     """Segment 1 (best) to 4 for each average metric score (rounded to 2 dp first).
 
-    Without ``cut_points`` the cut-points are the quartiles of the averages given (select
-    every trust's average for the national 2025/26 rule); with three cut-points (c1, c2, c3)
-    those are used. An average at or above a cut-point goes to the worse segment.
+    Without ``cut_points`` the cut-points are the workbook's fixed ones when its Settings say
+    ``fixed``, else the quartiles of the averages given (select every trust's average for the
+    national 2025/26 rule); with three cut-points (c1, c2, c3) those are used. An average at or above a cut-point goes to the worse segment.
     """
     vector, avg = _averages(averages)
-    cuts = _quartiles(avg) if is_blank_range(cut_points) else _given_cut_points(cut_points)
+    meth = _methodology()
+    if not is_blank_range(cut_points):
+        cuts = _given_cut_points(cut_points)
+    elif meth.cut_point_rule == "fixed" and meth.fixed_cut_points:
+        cuts = tuple(meth.fixed_cut_points)  # the workbook's Settings: fixed cut-points
+    else:
+        cuts = _quartiles(avg)
     return vector.shape([_int(s) for s in segment_of(avg, cuts)])
 
 
@@ -332,7 +469,7 @@ def _segments(segments: Any, what: str = "segments") -> tuple[Vector, np.ndarray
     return vector, seg
 
 
-@excel_errors
+@workbook_function
 def adjusted_segments(segments: Any, in_deficit: Any) -> list[list[Any]]:
     """The financial override: an organisation in deficit is no better than segment 3.
 
@@ -349,7 +486,7 @@ def adjusted_segments(segments: Any, in_deficit: Any) -> list[list[Any]]:
 
 # --- NOF_POSITIONS --------------------------------------------------------------------------
 
-@excel_errors
+@workbook_function
 def positions(types: Any, segments: Any, averages: Any) -> list[list[Any]]:
     """League position within each trust type, by (adjusted segment, 2-dp average).
 
@@ -429,7 +566,7 @@ def inputs_frames(inputs: Any, org_type: str | None = None
     return organisations, values
 
 
-@excel_errors
+@workbook_function
 def league_table(inputs: Any, cut_points: Any = None, replicates: Any = None,
                  org_type: Any = None) -> list[list[Any]]:
     """The league table (a header row, then one row per organisation) from an input range.
