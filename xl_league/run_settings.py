@@ -71,9 +71,10 @@ def parse_replicates(value: object) -> int:
     from .engine.methodology import MAX_REPLICATES
 
     n = _whole(value, "replicates", "e.g. 2000 (0 turns the likely ranges off)")
-    if n > MAX_REPLICATES:
-        raise SettingError(f"{n} replicates is more than the {MAX_REPLICATES:,} allowed: "
-                           "2000 gives stable ranges")
+    if n > MAX_REPLICATES:  # the methodology's own words for the same limit
+        raise SettingError(f"bootstrap replicates {n} must be 0 (off) or more, and at most "
+                           f"{MAX_REPLICATES:,} (2,000 is usual; every replicate of every "
+                           "organisation is kept in memory until its percentiles are taken)")
     return n
 
 

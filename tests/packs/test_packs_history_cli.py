@@ -9,7 +9,8 @@ from openpyxl import load_workbook
 
 from cli_helpers import run
 from nhse_data import MH_CSV, requires_data
-from xl_league.jobs import import_nhse, workbook_results
+from xl_league.jobs import import_nhse
+from xl_league.run import open_run
 
 pytestmark = requires_data
 CUTS = (2.065, 2.345, 2.665)
@@ -32,7 +33,7 @@ def test_packs_with_history_add_the_trusts_trend(books, tmp_path):
     ws = load_workbook(pack)["Trend"]
     assert [ws.cell(r, 1).value for r in (6, 7)] == ["Q1 2025/26", "Q2 2025/26"]
     for row, quarter in ((6, "Q1 2025/26"), (7, "Q2 2025/26")):
-        _, results = workbook_results(books[quarter])
+        results = open_run(books[quarter]).results
         want = results.league.loc["R1A"]
         assert ws.cell(row, 2).value == want["position"]
         assert ws.cell(row, 4).value == pytest.approx(float(want["average_score"]))

@@ -164,7 +164,8 @@ def test_a_part_declaring_gigabytes_is_refused_before_inflating(book, monkeypatc
     message = (f"{book} would unpack to {total / 2**20:.0f} MB, more than the 200 MB limit: "
                "refusing to open it")
     assert total > 3_000_000_000
-    assert run("check", book).output.strip() == message
+    assert [line for line in run("check", book).output.splitlines()
+            if not line.startswith("warning: ")] == [message]
     refused(run("recalc", book), message)
     assert book.read_bytes() == before
 
@@ -176,7 +177,8 @@ def test_a_part_compressed_beyond_any_real_sheet_is_refused(book):
     message = (f"{book}: part {part} is compressed more than 200 to 1, as a zip bomb is: "
                "refusing to open it")
     refused(run("recalc", book), message)
-    assert run("check", book).output.strip() == message
+    assert [line for line in run("check", book).output.splitlines()
+            if not line.startswith("warning: ")] == [message]
     assert book.read_bytes() == before
 
 
@@ -233,7 +235,8 @@ def test_100000_organisation_rows_are_refused_at_once(book, monkeypatch):
                "the 20,000 organisations xl-league reads from one input sheet: delete the rows "
                "that are not organisations (rows that look empty but were formatted count too: "
                "select them and delete the rows), or split the organisations between workbooks")
-    assert run("check", book).output.strip() == message
+    assert [line for line in run("check", book).output.splitlines()
+            if not line.startswith("warning: ")] == [message]
     refused(run("recalc", book), message)
     assert book.read_bytes() == before
 
@@ -257,7 +260,8 @@ def test_1000_metric_columns_are_refused(book):
     message = ("'Acute inputs' uses 1,000 columns, more than the 500 xl-league reads from one "
                "input sheet (6 organisation columns and one or two per metric are needed): "
                "delete the columns that are not inputs")
-    assert run("check", book).output.strip() == message
+    assert [line for line in run("check", book).output.splitlines()
+            if not line.startswith("warning: ")] == [message]
     refused(run("recalc", book), message)
     assert book.read_bytes() == before
 
@@ -268,7 +272,8 @@ def test_a_workbook_asking_for_a_trillion_resamples_is_refused(tmp_path):
     message = ("'Settings' sheet: bootstrap replicates 1000000000000 must be 0 (off) or more, "
                "and at most 100,000 (2,000 is usual; every replicate of every organisation is "
                "kept in memory until its percentiles are taken)")
-    assert run("check", book).output.strip() == message
+    assert [line for line in run("check", book).output.splitlines()
+            if not line.startswith("warning: ")] == [message]
     refused(run("recalc", book), f"{message}\n{book} was not recalculated and is unchanged: "
                                  "1 problem to correct first")
     assert book.read_bytes() == before
@@ -290,7 +295,7 @@ def test_a_value_with_line_breaks_is_one_line_of_check(book):
     result = run("check", book)
     assert result.exit_code == 1
     shown = ("62\\n=cmd\\t" + "x" * 500)[:99] + "…"
-    assert result.output.splitlines() == [
+    assert [line for line in result.output.splitlines() if not line.startswith("warning: ")] == [
         f"'Acute inputs'!G3: '{shown}' is not a number for OF0023 (Percentage of patients "
         "waiting 18 weeks or less for treatment (RTT)): type a number or leave it blank"]
 
