@@ -38,6 +38,7 @@ from ..engine.pipeline import LeagueTables
 from ..errors import InputError, WorkbookError
 from .cached_values import CachedValues, save_with_cached_values
 from .cells import show
+from .dashboard import write_dashboard
 from .formatting import (format_cut_points_sheet, format_league_sheet,
                          format_metric_scores_sheet, register_styles, write_heading_row)
 from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
@@ -451,7 +452,7 @@ def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[st
     """Rewrite the output sheets of ``wb`` from ``results``; nothing else is changed.
 
     Writes each league table sheet (header only for a type with no organisations), Metric
-    scores, Cut-points, About's "last recalculated" and "settings used" (plus the run's notes),
+    scores, Cut-points, the Dashboard (replaced, see :mod:`.dashboard`), About's "last recalculated" and "settings used" (plus the run's notes),
     and the Settings sheet's ``last_recalculated`` value.
     """
     when = recalculated_at or _dt.datetime.now().replace(microsecond=0)
@@ -459,6 +460,7 @@ def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[st
     _write_league(wb, results)
     _write_metric_scores(wb, results)
     _write_cut_points(wb, results)
+    write_dashboard(wb, results, settings_used)
     _write_about(wb, when, settings_used, results.notes)
     if SETTINGS_SHEET in wb.sheetnames:
         ws = wb[SETTINGS_SHEET]
