@@ -27,6 +27,7 @@ charts (see :mod:`xl_league.excel.macros`).
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -39,19 +40,26 @@ from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
 from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
 from openpyxl.drawing.text import CharacterProperties, ParagraphProperties
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.workbook import Workbook
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.pagebreak import Break, RowBreak
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..engine.pipeline import LeagueTables
+from ..errors import WorkbookError
 from .layout import (ABOUT_SHEET, DASHBOARD_SHEET, LEAGUE_SHEETS, SEGMENT_COLOURS,
                      STYLE_CENTRED, STYLE_HEADER, STYLE_SCORE, STYLE_TEXT, STYLE_WHOLE)
 
-__all__ = ["write_dashboard", "dashboard_placeholder", "PAGE_ROWS", "DATA_COLUMN",
-           "SEGMENTS", "BIN_WIDTH"]
+__all__ = ["write_dashboard", "dashboard_placeholder", "is_our_dashboard", "PAGE_ROWS",
+           "DATA_COLUMN", "SEGMENTS", "BIN_WIDTH", "MARKER_NAME"]
+
+#: A name local to the Dashboard that xl-league writes: a sheet of that name without it is a
+#: user's own, which a recalculation must not replace. (A defined name lives in the workbook
+#: part, so it is seen even when the sheet's cells are not loaded.)
+MARKER_NAME = "xlLeagueDashboard"
 
 #: Rows of one printed page (one chart group); the page breaks fall after each block.
 PAGE_ROWS = 42
@@ -69,7 +77,6 @@ _GREY = "7F7F7F"
 _CUT_COLOURS = ("2E7D32", "B7950B", "C62828")   # the line between segments 1|2, 2|3, 3|4
 _CAPPED_COLOURS = (SEGMENT_COLOURS[1][0], SEGMENT_COLOURS[2][0], "BFBFBF")
 _NOTE = Font(italic=True, color="595959", size=9)
-_WRAP_TOP = Alignment(wrap_text=True, vertical="top")
 
 
 def type_label(org_type: str) -> str:
@@ -248,40 +255,32 @@ def _cut_point_table(ws: Worksheet, row: int, results: LeagueTables, overrides: 
     """The cut-points per pool and how they were set; returns the last row written."""
     _text(ws, row, 1, "Cut-points").font = Font(bold=True, size=12)
     head = row + 1
-    _heading_row(ws, head, ["Pool", "", "Count", "Cut-point 1", "Cut-point 2",
+    _heading_row(ws, head, ["Pool", "", "", "Count", "Cut-point 1", "Cut-point 2",
                             "Cut-point 3"], height=30)
-    ws.merge_cells(start_row=head, start_column=1, end_row=head, end_column=2)
     pools = _pools(results)
     number_format = _cut_format([c for p in pools for c in p.cuts])
     r = head
     for pool in pools:
         r += 1
         name = " + ".join(type_label(t) for t in pool.pool.split(" + "))
-        _text(ws, r, 1, name, STYLE_TEXT).alignment = _WRAP_TOP
-        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
-        ws.row_dimensions[r].height = _ROW_POINTS * (1 + len(name) // 24)
-        _text(ws, r, 3, pool.organisations, STYLE_WHOLE)
-        for col, value in enumerate(pool.cuts, start=4):
+        _text(ws, r, 1, name, STYLE_TEXT)      # B and C left empty: the name runs over them
+        _text(ws, r, 4, pool.organisations, STYLE_WHOLE)
+        for col, value in enumerate(pool.cuts, start=5):
             _text(ws, r, col, value, STYLE_SCORE).number_format = number_format
     for rule in dict.fromkeys(p.rule for p in pools):
-        r += 1
-        _wrapped_note(ws, r, _how_set(rule, overrides))
-    r += 1
-    _wrapped_note(ws, r, "Segment 1: an average metric score below cut-point 1; segment 2: "
+        r = _wrapped_note(ws, r + 1, _how_set(rule, overrides))
+    return _wrapped_note(ws, r + 1, "Segment 1: an average metric score below cut-point 1; segment 2: "
                          "from cut-point 1; segment 3: from cut-point 2; segment 4: from "
                          "cut-point 3 (the average rounded to 2 decimal places; an average "
                          "equal to a cut-point goes to the worse segment).")
-    return r
 
 
-def _wrapped_note(ws: Worksheet, row: int, text: str, first_col: int = 1,
-                  last_col: int = 8) -> None:
-    """A note wrapped over merged cells of one row, tall enough for its lines."""
-    cell = _text(ws, row, first_col, text)
-    cell.font = _NOTE
-    cell.alignment = _WRAP_TOP
-    ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
-    ws.row_dimensions[row].height = 12 * (1 + len(text) // 95)
+def _wrapped_note(ws: Worksheet, row: int, text: str, col: int = 1, width: int = 100) -> int:
+    """A note as lines of at most ``width`` characters, one a row from ``row`` (no merged
+    cells: each line runs over the empty cells to its right); returns its last row."""
+    for offset, line in enumerate(textwrap.wrap(text, width)):
+        _note(ws, row + offset, line, col)
+    return row + offset
 
 
 def _segments_chart(ws: Worksheet, head: int, first: int, last: int) -> BarChart:
@@ -539,16 +538,36 @@ def _position_step(n: int) -> int:
 
 # --------------------------------------------------------------------------- the sheet
 
+def is_our_dashboard(ws: Worksheet) -> bool:
+    """Whether ``ws`` is a Dashboard written by xl-league (it carries the marker name)."""
+    return MARKER_NAME in ws.defined_names
+
+
+def _mark(ws: Worksheet) -> None:
+    ws.defined_names[MARKER_NAME] = DefinedName(
+        MARKER_NAME, attr_text=f"{quote_sheetname(ws.title)}!$A$1")
+    ws.sheet_properties.tabColor = "005EB8"
+
+
 def _fresh_sheet(wb: Workbook) -> Worksheet:
-    """A new, empty Dashboard where the old one was (else right after About)."""
-    if DASHBOARD_SHEET in wb.sheetnames:
-        old = wb[DASHBOARD_SHEET]
+    """A new, empty Dashboard where the old one was (else right after About).
+
+    A sheet named Dashboard that xl-league did not write is the user's: refused, not replaced.
+    """
+    sheet = next((n for n in wb.sheetnames if n.lower() == DASHBOARD_SHEET.lower()), None)
+    if sheet is not None:
+        old = wb[sheet]
+        if not is_our_dashboard(old):
+            raise WorkbookError(
+                f"the workbook has a sheet named {sheet!r} that xl-league did not write, and "
+                f"each recalculation writes its own {DASHBOARD_SHEET!r} sheet: rename your "
+                f"sheet (e.g. 'My dashboard'), then recalculate; nothing was changed")
         index = wb.index(old)
         wb.remove(old)
     else:
         index = wb.index(wb[ABOUT_SHEET]) + 1 if ABOUT_SHEET in wb.sheetnames else 0
     ws = wb.create_sheet(DASHBOARD_SHEET, index)
-    ws.sheet_properties.tabColor = "005EB8"
+    _mark(ws)
     return ws
 
 
@@ -608,7 +627,7 @@ def dashboard_placeholder(ws: Worksheet) -> None:
     _text(ws, 3, 1, "(filled at each recalculation: segments by type, the distribution of "
                     "average metric scores with the cut-points, the financial override and a "
                     "league-position chart per type with the likely ranges)")
-    ws.sheet_properties.tabColor = "005EB8"
+    _mark(ws)
     _page_setup(ws, 1, "Dashboard")
 
 
@@ -654,11 +673,7 @@ def write_dashboard(wb: Workbook, results: LeagueTables,
         "it moved down.",
     )
     for i, text in enumerate(notes):
-        row = top + 24 + 6 * i
-        cell = _text(ws, row, 11, text)
-        cell.font = _NOTE
-        cell.alignment = _WRAP_TOP
-        ws.merge_cells(start_row=row, start_column=11, end_row=row + 4, end_column=PAGE_COLUMNS)
+        _wrapped_note(ws, top + 24 + 7 * i, text, col=11, width=48)
 
     # pages 3+: a caterpillar per type
     page = 2
