@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from openpyxl.chart import BarChart, Reference, ScatterChart, Series
-from openpyxl.chart.data_source import NumDataSource, NumRef
+from openpyxl.chart.data_source import AxDataSource, NumDataSource, NumRef, StrRef
 from openpyxl.chart.error_bar import ErrorBars
 from openpyxl.chart.shapes import GraphicalProperties
 from openpyxl.drawing.line import LineProperties
@@ -109,6 +109,12 @@ def _fill(series: Series, colour: str, border: str | None = None) -> None:
     series.graphicalProperties.line = LineProperties(solidFill=border or colour)
 
 
+def _text_categories(chart, ref: str) -> None:
+    """Category labels from text cells (openpyxl's set_categories would call them numbers)."""
+    for series in chart.series:
+        series.cat = AxDataSource(strRef=StrRef(f=ref))
+
+
 def _show_axes(chart) -> None:
     """openpyxl 3.1 marks new axes as deleted: show them, with major gridlines on y only."""
     chart.x_axis.delete = False
@@ -165,7 +171,7 @@ def _pools(results: LeagueTables) -> list[_Pool]:
 def _how_set(rule: str, overrides: str) -> str:
     if rule == "fixed":
         source = ("given on the command line (--cutoffs)" if "cutoffs" in overrides
-                  else "typed on the Settings sheet (cut_point_1 to cut_point_3)")
+                  else "set on the Settings sheet (cut_point_1 to cut_point_3)")
         return f"Rule 'fixed': the cut-points were {source}."
     if rule == "type-quartiles":
         return ("Rule 'type-quartiles': the quartiles of the average metric scores of each "
@@ -294,7 +300,7 @@ def _segments_chart(ws: Worksheet, head: int, first: int, last: int) -> BarChart
     chart.x_axis.scaling.orientation = "maxMin"      # first type at the top
     data = Reference(ws, min_col=2, max_col=1 + len(SEGMENTS), min_row=head, max_row=last)
     chart.add_data(data, titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
+    _text_categories(chart, _ref(ws, 1, first, last))
     for series, seg in zip(chart.series, SEGMENTS):
         _fill(series, SEGMENT_COLOURS[seg][0], "595959")
     _show_axes(chart)
@@ -383,7 +389,7 @@ def _histogram(ws: Worksheet, area: _DataArea, results: LeagueTables) -> BarChar
     chart.y_axis.title = "Organisations"
     chart.add_data(Reference(ws, min_col=DATA_COLUMN + 1, max_col=DATA_COLUMN + 4,
                              min_row=head, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=DATA_COLUMN, min_row=first, max_row=last))
+    _text_categories(chart, _ref(ws, DATA_COLUMN, first, last))
     for series, seg in zip(chart.series, (1, 2, 3, 4)):
         _fill(series, SEGMENT_COLOURS[seg][0], "595959")
     _show_axes(chart)
@@ -412,7 +418,7 @@ def _override_chart(ws: Worksheet, area: _DataArea, results: LeagueTables) -> Ba
     chart.y_axis.title = "Organisations in deficit"
     chart.add_data(Reference(ws, min_col=DATA_COLUMN + 1, max_col=DATA_COLUMN + 3,
                              min_row=head, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=DATA_COLUMN, min_row=first, max_row=last))
+    _text_categories(chart, _ref(ws, DATA_COLUMN, first, last))
     for series, colour in zip(chart.series, _CAPPED_COLOURS):
         _fill(series, colour, "595959")
     _show_axes(chart)

@@ -39,7 +39,7 @@ from ..errors import InputError, WorkbookError
 from .cached_values import CachedValues, save_with_cached_values
 from .cells import show
 from .dashboard import write_dashboard
-from .formatting import (format_cut_points_sheet, format_league_sheet,
+from .formatting import (fit_text_columns, format_cut_points_sheet, format_league_sheet,
                          format_metric_scores_sheet, register_styles, write_heading_row)
 from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
                      INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, LAST_RECALCULATED_KEY,
@@ -368,12 +368,19 @@ def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], firs
                 arrays[style] = copy(cell._style)
 
 
+#: League table text columns sized from their content: (narrowest, widest) in characters.
+_TEXT_WIDTHS = {get_column_letter(i): bounds for i, c in enumerate(LEAGUE_TABLE_COLUMNS, start=1)
+                for key, bounds in (("name", (30, 60)), ("region", (14, 28)),
+                                    ("subtype", (14, 28))) if c.key == key}
+
+
 def _write_league(wb: Workbook, results: LeagueTables) -> None:
     styles = [c.style for c in LEAGUE_TABLE_COLUMNS]
     for org_type, name in LEAGUE_SHEETS.items():
         ws = _output_sheet(wb, name)
         format_league_sheet(ws, name)
         _write_rows(ws, _league_rows(results, org_type), styles)
+        fit_text_columns(ws, _TEXT_WIDTHS)
 
 
 def _write_metric_scores(wb: Workbook, results: LeagueTables) -> None:
@@ -393,6 +400,7 @@ def _write_metric_scores(wb: Workbook, results: LeagueTables) -> None:
                                                     league["name"].tolist(), block)]
     _write_rows(ws, rows, [STYLE_TEXT] * 3 + [STYLE_SCORE] * len(ids))
     format_metric_scores_sheet(ws, len(ids))
+    fit_text_columns(ws, {"C": (30, 60)})
 
 
 def _write_cut_points(wb: Workbook, results: LeagueTables) -> None:
