@@ -297,7 +297,8 @@ def _segments_chart(ws: Worksheet, head: int, first: int, last: int) -> BarChart
     chart.gapWidth = 60
     _title(chart, "Organisations by final segment, per type")
     chart.y_axis.title = "Organisations"
-    chart.x_axis.scaling.orientation = "maxMin"      # first type at the top
+    chart.x_axis.scaling.orientation = "maxMin"      # first type at the top,
+    chart.y_axis.crosses = "max"                     # the counts axis below the bars
     data = Reference(ws, min_col=2, max_col=1 + len(SEGMENTS), min_row=head, max_row=last)
     chart.add_data(data, titles_from_data=True)
     _text_categories(chart, _ref(ws, 1, first, last))
