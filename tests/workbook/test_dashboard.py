@@ -237,6 +237,15 @@ def test_import_nhse_writes_a_dashboard_with_the_given_cut_points(tmp_path: Path
     assert ws.cell(first, 5).number_format == "0.000"
     notes = " ".join(str(c.value) for c in ws["A"] if c.value)
     assert "Rule 'fixed': the cut-points were set on the Settings sheet" in notes
+    # the trust names are not cut off: the column fits them, the longest wrap
+    wb = openpyxl.load_workbook(out)
+    for sheet in ("Non-acute league table", "Metric scores"):
+        table = wb[sheet]
+        names = [c for c in table["C"][1:] if c.value]
+        width = table.column_dimensions["C"].width
+        assert width == pytest.approx(min(max(len(c.value) for c in names) * 1.1 + 2, 60))
+        assert all(c.alignment.wrap_text for c in names if len(c.value) * 1.1 + 2 > width)
+        assert any(c.alignment.wrap_text for c in names)
 
 
 def test_the_macro_writes_the_dashboards_tables_without_charts(book: Path, tmp_path: Path):
