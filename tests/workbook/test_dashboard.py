@@ -243,9 +243,8 @@ def test_import_nhse_writes_a_dashboard_with_the_given_cut_points(tmp_path: Path
         table = wb[sheet]
         names = [c for c in table["C"][1:] if c.value]
         width = table.column_dimensions["C"].width
-        assert width == pytest.approx(min(max(len(c.value) for c in names) * 1.1 + 2, 60))
-        assert all(c.alignment.wrap_text for c in names if len(c.value) * 1.1 + 2 > width)
-        assert any(c.alignment.wrap_text for c in names)
+        assert width == pytest.approx(min(max(len(c.value) for c in names) + 2, 60))
+        assert all(bool(c.alignment.wrap_text) == (len(c.value) + 2 > 60) for c in names)
 
 
 def test_the_macro_writes_the_dashboards_tables_without_charts(book: Path, tmp_path: Path):

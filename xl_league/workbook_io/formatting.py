@@ -133,11 +133,11 @@ def fit_text_columns(ws: Worksheet, widths: dict[str, tuple[float, float]],
         column = ws[f"{letter}{first_row}:{letter}{max(ws.max_row, first_row)}"]
         texts = [(row[0], str(row[0].value)) for row in column if row[0].value is not None]
         longest = max((len(text) for _, text in texts), default=0)
-        ws.column_dimensions[letter].width = min(max(longest * 1.1 + 2, minimum), maximum)
+        ws.column_dimensions[letter].width = min(max(longest + 2, minimum), maximum)
         for cell, text in texts:
-            if len(text) * 1.1 + 2 > maximum:
+            if len(text) + 2 > maximum:
                 cell.alignment = wrap
-                lines = math.ceil(len(text) * 1.1 / (maximum - 2))
+                lines = math.ceil(len(text) / (maximum - 2))
                 current = ws.row_dimensions[cell.row].height or 15
                 ws.row_dimensions[cell.row].height = max(current, 15 * lines)
 

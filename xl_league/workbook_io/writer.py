@@ -371,7 +371,7 @@ def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], firs
 #: League table text columns sized from their content: (narrowest, widest) in characters.
 _TEXT_WIDTHS = {get_column_letter(i): bounds for i, c in enumerate(LEAGUE_TABLE_COLUMNS, start=1)
                 for key, bounds in (("name", (30, 60)), ("region", (14, 28)),
-                                    ("subtype", (14, 28))) if c.key == key}
+                                    ("subtype", (14, 40))) if c.key == key}
 
 
 def _write_league(wb: Workbook, results: LeagueTables) -> None:
