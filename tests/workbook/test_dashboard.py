@@ -285,3 +285,13 @@ def test_libreoffice_prints_one_landscape_page_per_chart_group_without_errors(
     assert "Organisations by final segment" in text
     assert not re.search(r"#(REF|VALUE|NAME|N/A|DIV/0)|Err:\d", text)
 
+
+
+def test_without_likely_ranges_the_caterpillars_have_no_error_bars(book: Path):
+    results = recalc_workbook(book, replicates=0).results
+    ws = openpyxl.load_workbook(book)[DASHBOARD_SHEET]
+    for org_type in results.types_present:
+        chart = chart_starting(ws, f"{type_label(org_type)}: average metric score")
+        assert title_of(chart) == f"{type_label(org_type)}: average metric score by league position"
+        assert all(s.errBars is None for s in chart.series)
+    assert any("no likely ranges" in str(c.value) for c in ws["A"])

@@ -672,15 +672,17 @@ def write_dashboard(wb: Workbook, results: LeagueTables,
     notes = (
         "How the cut-points are marked: each column counts the organisations whose 2-dp "
         "average falls in that bin, stacked by the (unadjusted) segment they fall in, so the "
-        "colour changes at each cut-point; the legend gives the cut-point values"
-        + (" (one set of cut-points)." if len(_pools(results)) == 1 else
-           "; the pools have different cut-points (see the table on page 1)."),
+        "colour changes at each cut-point"
+        + ("; the legend gives the cut-point values." if len(_pools(results)) == 1 else
+           ". The pools have cut-points of their own (the table on page 1), so colours "
+           "overlap where they differ."),
         "Financial override: an organisation in deficit can be no better than segment "
         f"{results.methodology.override_cap_segment}; the green parts are the organisations "
         "it moved down.",
     )
-    for i, text in enumerate(notes):
-        _wrapped_note(ws, top + 24 + 7 * i, text, col=11, width=48)
+    row = top + 24
+    for text in notes:
+        row = _wrapped_note(ws, row, text, col=11, width=48) + 2
 
     # pages 3+: a caterpillar per type
     page = 2
@@ -692,9 +694,12 @@ def write_dashboard(wb: Workbook, results: LeagueTables,
         top = page * PAGE_ROWS + 1
         _page_title(ws, top, f"{type_label(org_type)}: league position and average metric "
                              "score")
-        _note(ws, top + 1, "Each dot is an organisation (colour: final segment); the bar "
-                           "is its likely score range; the dashed lines are the cut-points. "
-                           "A lower average is better; tied organisations share a position.")
+        ranges = results.league.loc[results.league["type"] == org_type, "score_low"]
+        _note(ws, top + 1, "Each dot is an organisation (colour: final segment)"
+              + ("; the bar is its likely score range" if ranges.notna().any() else
+                 " (no likely ranges: 0 resamples)")
+              + "; the dashed lines are the cut-points. A lower average is better; tied "
+                "organisations share a position.")
         charts.append((chart, f"A{top + 2}", f"P{top + PAGE_ROWS - 2}"))
         page += 1
         col += 11
