@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import textwrap
+from copy import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -84,13 +85,23 @@ def type_label(org_type: str) -> str:
     return LEAGUE_SHEETS.get(org_type, org_type).removesuffix(" league table")
 
 
+#: (workbook, named style) → the style array a cell of that style carries: ``cell.style =
+#: name`` searches the workbook's named styles each time, a copy of the array does not.
+_STYLE_ARRAYS: dict[tuple[int, str], object] = {}
+
+
 def _text(ws: Worksheet, row: int, col: int, value: object, style: str | None = None):
     """A cell holding ``value``; text stays text (an organisation named ``=X`` is no formula)."""
     cell = ws.cell(row=row, column=col, value=value)
     if isinstance(value, str) and cell.data_type == "f":
         cell.data_type = "s"
     if style:
-        cell.style = style
+        key = (id(ws.parent), style)
+        if key in _STYLE_ARRAYS:
+            cell._style = copy(_STYLE_ARRAYS[key])
+        else:
+            cell.style = style
+            _STYLE_ARRAYS[key] = copy(cell._style)
     return cell
 
 
@@ -464,21 +475,22 @@ def _caterpillar(ws: Worksheet, col: int, results: LeagueTables, org_type: str
         _text(ws, table, c, text, STYLE_HEADER)
     r = table
     spans: dict[int, tuple[int, int]] = {}
-    for code, rec in rows.iterrows():
+    styles = [STYLE_CENTRED, STYLE_WHOLE, STYLE_SCORE, STYLE_SCORE, STYLE_SCORE,
+              STYLE_SCORE, STYLE_SCORE, STYLE_TEXT, STYLE_TEXT]
+    for code, seg, position, avg, low, high, name in zip(
+            rows.index, rows["_seg"].fillna(0).astype(int).tolist(),
+            rows["position"].astype(int).tolist(), rows["average_score"].astype(float).tolist(),
+            rows["score_low"].astype(float).tolist(), rows["score_high"].astype(float).tolist(),
+            rows["name"].tolist()):
         r += 1
-        seg = int(rec["final_segment"]) if not pd.isna(rec["final_segment"]) else 0
         first, _ = spans.get(seg, (r, r))
         spans[seg] = (first, r)
-        avg = float(rec["average_score"])
-        low, high = rec["score_low"], rec["score_high"]
-        has_range = not (pd.isna(low) or pd.isna(high))
-        values = [seg or None, int(rec["position"]), avg,
-                  round(avg - float(low), 2) if has_range else None,
-                  round(float(high) - avg, 2) if has_range else None,
-                  float(low) if has_range else None, float(high) if has_range else None,
-                  str(code), str(rec["name"])]
-        styles = [STYLE_CENTRED, STYLE_WHOLE, STYLE_SCORE, STYLE_SCORE, STYLE_SCORE,
-                  STYLE_SCORE, STYLE_SCORE, STYLE_TEXT, STYLE_TEXT]
+        has_range = not (math.isnan(low) or math.isnan(high))
+        values = [seg or None, position, avg,
+                  round(avg - low, 2) if has_range else None,
+                  round(high - avg, 2) if has_range else None,
+                  low if has_range else None, high if has_range else None,
+                  str(code), str(name)]
         for c, (value, style) in enumerate(zip(values, styles), start=col):
             _text(ws, r, c, value, style)
     with_ranges = rows["score_low"].notna().any()
@@ -587,12 +599,13 @@ def _page_setup(ws: Worksheet, pages: int, title: str) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.55
     ws.page_margins.header = ws.page_margins.footer = 0.25
     ws.print_options.gridLines = False
+    # rows with something to read keep their full height (ws._cells: the cells written,
+    # where ws.cell() would create every empty one it is asked about)
+    read = {r for (r, c), cell in ws._cells.items() if c <= PAGE_COLUMNS and cell.value is not None}
     for page in range(pages):   # each page's rows add up to the same height
         rows = range(page * PAGE_ROWS + 1, (page + 1) * PAGE_ROWS + 1)
-        for r in rows:   # rows with something to read keep their full height
-            if ws.row_dimensions[r].height is None and any(
-                    ws.cell(row=r, column=c).value is not None
-                    for c in range(1, PAGE_COLUMNS + 1)):
+        for r in rows:
+            if ws.row_dimensions[r].height is None and r in read:
                 ws.row_dimensions[r].height = _ROW_POINTS
         free = [r for r in rows if ws.row_dimensions[r].height is None]
         taken = sum(ws.row_dimensions[r].height for r in rows if r not in free)
@@ -646,6 +659,7 @@ def write_dashboard(wb: Workbook, results: LeagueTables,
     quarter = quarter or str(used.get("Quarter") or "")
     overrides = str(used.get("Command-line overrides") or "")
     ws = _fresh_sheet(wb)
+    _STYLE_ARRAYS.clear()   # a user may have restyled the named styles since the last run
     _widths(ws)
     area = _DataArea(ws)
     title = "NHS Oversight Framework league tables" + (f", {quarter}" if quarter else "")
