@@ -130,7 +130,7 @@ def fit_text_columns(ws: Worksheet, widths: dict[str, tuple[float, float]],
     longer than the maximum wraps (its row grows), so no name is cut off on screen or paper."""
     wrap = Alignment(horizontal="left", wrap_text=True)
     for letter, (minimum, maximum) in widths.items():
-        column = ws[f"{letter}{first_row}:{letter}{max(ws.max_row, first_row)}"]
+        column = ws[f"{letter}{first_row}:{letter}{ws.max_row}"] if ws.max_row >= first_row else ()
         texts = [(row[0], str(row[0].value)) for row in column if row[0].value is not None]
         longest = max((len(text) for _, text in texts), default=0)
         ws.column_dimensions[letter].width = min(max(longest + 2, minimum), maximum)

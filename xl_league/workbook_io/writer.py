@@ -5,7 +5,7 @@
 * :func:`write_results` rewrites **only** the output sheets (league tables, Metric scores,
   Cut-points) and the "last recalculated" / "settings used" cells of About and Settings. The
   sheets are cleared and written again, never deleted, so references and charts pointing at
-  them keep working. Input sheets and any sheet that is not ours are never touched.
+  them keep working (except the Dashboard, replaced where it stands: its charts would pile up). Input sheets and any sheet that is not ours are never touched.
 * :func:`save_atomic` saves to a temporary file in the same folder and then replaces the
   target, so a failure leaves the original file byte-identical; given the cached values of
   formula cells, it keeps them (openpyxl alone saves formulas without values).
