@@ -286,10 +286,11 @@ def _cut_point_table(ws: Worksheet, row: int, results: LeagueTables, overrides: 
             _text(ws, r, col, value, STYLE_SCORE).number_format = number_format
     for rule in dict.fromkeys(p.rule for p in pools):
         r = _wrapped_note(ws, r + 1, _how_set(rule, overrides))
-    return _wrapped_note(ws, r + 1, "Segment 1: an average metric score below cut-point 1; segment 2: "
-                         "from cut-point 1; segment 3: from cut-point 2; segment 4: from "
-                         "cut-point 3 (the average rounded to 2 decimal places; an average "
-                         "equal to a cut-point goes to the worse segment).")
+    return _wrapped_note(ws, r + 1, "Segment 1: an average metric score below cut-point 1; "
+                                    "segment 2: from cut-point 1; segment 3: from cut-point 2; "
+                                    "segment 4: from cut-point 3 (the average rounded to 2 "
+                                    "decimal places; an average equal to a cut-point goes to "
+                                    "the worse segment).")
 
 
 def _wrapped_note(ws: Worksheet, row: int, text: str, col: int = 1, width: int = 100) -> int:
@@ -667,9 +668,10 @@ def write_dashboard(wb: Workbook, results: LeagueTables,
     # page 1: the national summary and the segments by type
     _page_title(ws, 1, f"Dashboard: {title}")
     types = _types(results)
+    counts = results.league["type"].value_counts()
     _note(ws, 2, f"{len(results.league)} organisations: " + ", ".join(
-        f"{int((results.league['type'] == t).sum())} {type_label(t).lower() if t != 'icb' else 'ICB'}"
-        for t in types) + ". Charts and tables are rewritten by each recalculation.")
+        f"{counts[t]} {'ICB' if t == 'icb' else type_label(t).lower()}" for t in types)
+        + ". Charts and tables are rewritten by each recalculation.")
     head, first, last = _segment_table(ws, 4, results)
     r = _override_table(ws, last + 3, results)
     r = _cut_point_table(ws, r + 2, results, overrides)

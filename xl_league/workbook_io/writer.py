@@ -5,7 +5,8 @@
 * :func:`write_results` rewrites **only** the output sheets (league tables, Metric scores,
   Cut-points) and the "last recalculated" / "settings used" cells of About and Settings. The
   sheets are cleared and written again, never deleted, so references and charts pointing at
-  them keep working (except the Dashboard, replaced where it stands: its charts would pile up). Input sheets and any sheet that is not ours are never touched.
+  them keep working (except the Dashboard, replaced where it stands: its charts would pile
+  up). Input sheets and any sheet that is not ours are never touched.
 * :func:`save_atomic` saves to a temporary file in the same folder and then replaces the
   target, so a failure leaves the original file byte-identical; given the cached values of
   formula cells, it keeps them (openpyxl alone saves formulas without values).
@@ -460,8 +461,9 @@ def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[st
     """Rewrite the output sheets of ``wb`` from ``results``; nothing else is changed.
 
     Writes each league table sheet (header only for a type with no organisations), Metric
-    scores, Cut-points, the Dashboard (replaced, see :mod:`.dashboard`), About's "last recalculated" and "settings used" (plus the run's notes),
-    and the Settings sheet's ``last_recalculated`` value.
+    scores, Cut-points, the Dashboard (replaced, see :mod:`.dashboard`), About's "last
+    recalculated" and "settings used" (plus the run's notes), and the Settings sheet's
+    ``last_recalculated`` value.
     """
     when = recalculated_at or _dt.datetime.now().replace(microsecond=0)
     register_styles(wb)
