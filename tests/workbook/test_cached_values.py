@@ -44,7 +44,7 @@ FORMULAS: dict[tuple[str, str], tuple[str, str | None, str]] = {
     (A, "Z2"): ("NA()", "#N/A", "e"),                          # an error, in that column
     (A, "Z3"): ("1+1", None, "n"),                             # never calculated
     ("Settings", "D2"): ("1/0", "#DIV/0!", "e"),
-    ("Dashboard", "A1"): ("'Acute league table'!C2", "RA4", "str"),  # a user's own sheet
+    ("My dashboard", "A1"): ("'Acute league table'!C2", "RA4", "str"),  # a user's own sheet
 }
 
 
@@ -73,7 +73,7 @@ def type_formulas(path: Path) -> Path:
     wb = load_workbook(path)
     source = wb.create_sheet("Source data")
     source["B4"], source["B5"] = 0.74, 50.0
-    wb.create_sheet("Dashboard")
+    wb.create_sheet("My dashboard")
     for (sheet, ref), (formula, _value, _kind) in FORMULAS.items():
         wb[sheet][ref] = "=" + formula
     wb.save(path)
@@ -118,7 +118,7 @@ def formulas_of(path: Path) -> dict[tuple[str, str], object]:
 def test_cached_values_are_read_as_the_file_holds_them(book):
     assert read_cached_values(book, SHEETS_READ) == expected()
     everything = read_cached_values(book)
-    assert everything == {**expected(), "Dashboard": {
+    assert everything == {**expected(), "My dashboard": {
         "A1": CachedValue("RA4", "str", "'Acute league table'!C2")}}
     assert read_cached_values(book, ["Metrics", "No such sheet"]) == {}
 
@@ -179,8 +179,8 @@ def test_pandas_and_openpyxl_read_the_values(book):
 def test_a_formula_in_another_sheet_is_left_for_excel_to_calculate(book):
     """Its old value may depend on the league tables just rewritten: it would be stale."""
     recalc_workbook(book)
-    assert load_workbook(book)["Dashboard"]["A1"].value == "='Acute league table'!C2"
-    assert load_workbook(book, data_only=True)["Dashboard"]["A1"].value is None
+    assert load_workbook(book)["My dashboard"]["A1"].value == "='Acute league table'!C2"
+    assert load_workbook(book, data_only=True)["My dashboard"]["A1"].value is None
 
 
 def test_recalc_to_another_file_keeps_the_values_and_the_source(book, tmp_path):
@@ -228,7 +228,7 @@ def test_small_chunks_give_the_same_bytes(book, monkeypatch):
         monkeypatch.setattr(cv, "CHUNK_SIZE", chunk)
         out = io.BytesIO()
         assert restore_cached_values(package, out, values) == {A: 7, "Settings": 1,
-                                                               "Dashboard": 1}
+                                                               "My dashboard": 1}
         with zipfile.ZipFile(out) as zf:
             return {n: zf.read(n) for n in zf.namelist() if "worksheets/" in n}
 

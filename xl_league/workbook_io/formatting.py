@@ -8,6 +8,7 @@ writing a table assigns a style name per cell instead of building style objects.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from openpyxl.formatting.formatting import ConditionalFormattingList
@@ -22,7 +23,7 @@ from .layout import (LEAGUE_TABLE_COLUMNS, OUTPUT_ROWS, SEGMENT_COLOURS, SEGMENT
 
 __all__ = ["register_styles", "write_heading_row", "format_league_sheet",
            "format_metric_scores_sheet", "format_cut_points_sheet", "segment_rules",
-           "print_setup", "NHS_BLUE"]
+           "print_setup", "fit_text_columns", "NHS_BLUE"]
 
 NHS_BLUE = "005EB8"
 _THIN = Side(style="thin", color="A6A6A6")
@@ -121,6 +122,24 @@ def format_metric_scores_sheet(ws: Worksheet, metric_count: int) -> None:
                            end_type="num", end_value=4, end_color="F8696B"))
     print_setup(ws)
     ws.oddFooter.center.text = "Page &P of &N"
+
+
+def fit_text_columns(ws: Worksheet, widths: dict[str, tuple[float, float]],
+                     first_row: int = 2) -> None:
+    """Width of each text column from its longest entry, between (minimum, maximum); an entry
+    longer than the maximum wraps (its row grows), so no name is cut off on screen or paper."""
+    wrap = Alignment(horizontal="left", wrap_text=True)
+    for letter, (minimum, maximum) in widths.items():
+        column = ws[f"{letter}{first_row}:{letter}{ws.max_row}"] if ws.max_row >= first_row else ()
+        texts = [(row[0], str(row[0].value)) for row in column if row[0].value is not None]
+        longest = max((len(text) for _, text in texts), default=0)
+        ws.column_dimensions[letter].width = min(max(longest + 2, minimum), maximum)
+        for cell, text in texts:
+            if len(text) + 2 > maximum:
+                cell.alignment = wrap
+                lines = math.ceil(len(text) / (maximum - 2))
+                current = ws.row_dimensions[cell.row].height or 15
+                ws.row_dimensions[cell.row].height = max(current, 15 * lines)
 
 
 def format_cut_points_sheet(ws: Worksheet) -> None:

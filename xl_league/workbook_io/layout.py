@@ -21,7 +21,8 @@ from ..vocabulary import MISSING_MARKERS  # one vocabulary: xl_league.vocabulary
 
 __all__ = ["metric_note", 
     "INPUT_SHEETS", "LEAGUE_SHEETS", "ABOUT_SHEET", "SETTINGS_SHEET", "METRICS_SHEET",
-    "METRIC_SCORES_SHEET", "CUT_POINTS_SHEET", "OUTPUT_SHEETS", "TEMPLATE_SHEETS",
+    "METRIC_SCORES_SHEET", "CUT_POINTS_SHEET", "DASHBOARD_SHEET", "OUTPUT_SHEETS",
+    "TEMPLATE_SHEETS",
     "INPUT_TABLES", "INPUT_FIXED_COLUMNS", "INPUT_ROWS", "OUTPUT_ROWS", "Setting", "SETTINGS",
     "SETTINGS_KEYS", "LAST_RECALCULATED_KEY", "LeagueColumn", "LEAGUE_TABLE_COLUMNS",
     "SEGMENT_COLOURS", "SEGMENT_KEYS", "MISSING_MARKERS", "EXCEL_ERRORS", "ABOUT_LAST_RECALCULATED",
@@ -46,11 +47,13 @@ SETTINGS_SHEET = "Settings"
 METRICS_SHEET = "Metrics"
 METRIC_SCORES_SHEET = "Metric scores"
 CUT_POINTS_SHEET = "Cut-points"
+DASHBOARD_SHEET = "Dashboard"
 
 #: Sheets a recalculation rewrites (cleared and written again, never deleted).
-OUTPUT_SHEETS: tuple[str, ...] = (*LEAGUE_SHEETS.values(), METRIC_SCORES_SHEET, CUT_POINTS_SHEET)
+OUTPUT_SHEETS: tuple[str, ...] = (DASHBOARD_SHEET, *LEAGUE_SHEETS.values(), METRIC_SCORES_SHEET,
+                                  CUT_POINTS_SHEET)
 #: Every sheet of the template, in order.
-TEMPLATE_SHEETS: tuple[str, ...] = (ABOUT_SHEET, SETTINGS_SHEET, METRICS_SHEET,
+TEMPLATE_SHEETS: tuple[str, ...] = (ABOUT_SHEET, DASHBOARD_SHEET, SETTINGS_SHEET, METRICS_SHEET,
                                     *INPUT_SHEETS.values(), *LEAGUE_SHEETS.values(),
                                     METRIC_SCORES_SHEET, CUT_POINTS_SHEET)
 #: Excel table (ListObject) name of each input sheet.

@@ -2,7 +2,7 @@
 
 ``build_template()`` returns an openpyxl :class:`~openpyxl.workbook.Workbook` with the sheets::
 
-    About, Settings, Metrics,
+    About, Dashboard, Settings, Metrics,
     Acute inputs, Non-acute inputs, Ambulance inputs, ICB inputs,
     Acute league table, Non-acute league table, Ambulance league table, ICB league table,
     Metric scores, Cut-points
@@ -34,11 +34,13 @@ from openpyxl.xml.functions import tostring
 from .. import __version__
 from ..engine.catalogue import CATALOGUE_COLUMNS, Catalogue, load_catalogue
 from ..engine.methodology import CUT_POINT_RULES, Methodology, load_methodology
+from .dashboard import dashboard_placeholder
 from .formatting import (format_cut_points_sheet, format_league_sheet,
                          format_metric_scores_sheet, print_setup, register_styles,
                          write_heading_row)
 from .files import write_bytes_atomic
-from .layout import (ABOUT_LAST_RECALCULATED, metric_note, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
+from .layout import (ABOUT_LAST_RECALCULATED, metric_note, ABOUT_SETTINGS_ROW, ABOUT_SHEET,
+                     CUT_POINTS_SHEET, DASHBOARD_SHEET,
                      INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, INPUT_TABLES,
                      LAST_RECALCULATED_KEY, LEAGUE_SHEETS, METRIC_SCORES_SHEET, METRICS_SHEET,
                      OGL_ATTRIBUTION, SETTINGS, SETTINGS_SHEET, TEMPLATE_FILENAME,
@@ -66,7 +68,7 @@ _HOW_TO = (
     "must, the Metrics catalogue.",
     "Recalculate: xl-league recalc BOOK.xlsx (or the Recalculate button of the Excel front "
     "end). xl-league check BOOK.xlsx lists every problem in the inputs first.",
-    "The league table sheets, Metric scores and Cut-points are rewritten at each "
+    "The Dashboard, the league table sheets, Metric scores and Cut-points are rewritten at each "
     "recalculation: do not type in them. Input sheets and your own sheets are never changed.",
 )
 _METHOD = (
@@ -258,6 +260,7 @@ def build_template(methodology: Methodology | None = None,
     about = wb.active
     about.title = ABOUT_SHEET
     _about(about, meth)
+    dashboard_placeholder(wb.create_sheet(DASHBOARD_SHEET))
     _settings(wb.create_sheet(SETTINGS_SHEET), meth)
     _metrics(wb.create_sheet(METRICS_SHEET), cat)
     for org_type, name in INPUT_SHEETS.items():

@@ -5,7 +5,8 @@
 * :func:`write_results` rewrites **only** the output sheets (league tables, Metric scores,
   Cut-points) and the "last recalculated" / "settings used" cells of About and Settings. The
   sheets are cleared and written again, never deleted, so references and charts pointing at
-  them keep working. Input sheets and any sheet that is not ours are never touched.
+  them keep working (except the Dashboard, replaced where it stands: its charts would pile
+  up). Input sheets and any sheet that is not ours are never touched.
 
 Saving is :mod:`.files` (atomic, keeping formulas' cached values).
 """
@@ -31,7 +32,8 @@ from ..engine.inputs import normalise_type, parse_flag
 from ..engine.pipeline import LeagueTables
 from ..errors import InputError
 from .cells import show
-from .formatting import (format_cut_points_sheet, format_league_sheet,
+from .dashboard import write_dashboard
+from .formatting import (fit_text_columns, format_cut_points_sheet, format_league_sheet,
                          format_metric_scores_sheet, register_styles, write_heading_row)
 from .layout import (metric_note, ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
                      INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, LAST_RECALCULATED_KEY,
@@ -299,12 +301,19 @@ def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], firs
                 arrays[style] = copy(cell._style)
 
 
+#: League table text columns sized from their content: (narrowest, widest) in characters.
+_TEXT_WIDTHS = {get_column_letter(i): bounds for i, c in enumerate(LEAGUE_TABLE_COLUMNS, start=1)
+                for key, bounds in (("name", (30, 60)), ("region", (14, 28)),
+                                    ("subtype", (14, 40))) if c.key == key}
+
+
 def _write_league(wb: Workbook, results: LeagueTables) -> None:
     styles = [c.style for c in LEAGUE_TABLE_COLUMNS]
     for org_type, name in LEAGUE_SHEETS.items():
         ws = _output_sheet(wb, name)
         format_league_sheet(ws, name)
         _write_rows(ws, _league_rows(results, org_type), styles)
+        fit_text_columns(ws, _TEXT_WIDTHS)
 
 
 def _write_metric_scores(wb: Workbook, results: LeagueTables) -> None:
@@ -324,6 +333,7 @@ def _write_metric_scores(wb: Workbook, results: LeagueTables) -> None:
                                                     league["name"].tolist(), block)]
     _write_rows(ws, rows, [STYLE_TEXT] * 3 + [STYLE_SCORE] * len(ids))
     format_metric_scores_sheet(ws, len(ids))
+    fit_text_columns(ws, {"C": (30, 60)})
 
 
 def _write_cut_points(wb: Workbook, results: LeagueTables) -> None:
@@ -387,14 +397,16 @@ def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[st
     """Rewrite the output sheets of ``wb`` from ``results``; nothing else is changed.
 
     Writes each league table sheet (header only for a type with no organisations), Metric
-    scores, Cut-points, About's "last recalculated" and "settings used" (plus the run's notes),
-    and the Settings sheet's ``last_recalculated`` value.
+    scores, Cut-points, the Dashboard (replaced, see :mod:`.dashboard`), About's "last
+    recalculated" and "settings used" (plus the run's notes), and the Settings sheet's
+    ``last_recalculated`` value.
     """
     when = recalculated_at or _dt.datetime.now().replace(microsecond=0)
     register_styles(wb)
     _write_league(wb, results)
     _write_metric_scores(wb, results)
     _write_cut_points(wb, results)
+    write_dashboard(wb, results, settings_used)
     _write_about(wb, when, settings_used, results.notes)
     if SETTINGS_SHEET in wb.sheetnames:
         ws = wb[SETTINGS_SHEET]
