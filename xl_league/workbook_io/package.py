@@ -46,7 +46,7 @@ from openpyxl.utils.datetime import to_excel
 from ..engine.pipeline import LeagueTables
 from .cached_values import SHEETS_READ, sheet_parts
 from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET,
-                     LAST_RECALCULATED_KEY, OUTPUT_SHEETS, SETTINGS_SHEET)
+                     DASHBOARD_SHEET, LAST_RECALCULATED_KEY, OUTPUT_SHEETS, SETTINGS_SHEET)
 from .files import atomic_write
 from .writer import write_results
 
@@ -583,7 +583,9 @@ def _scratch_workbook(sheets: list[str]) -> Workbook:
     output sheets, in the template's order."""
     wb = Workbook()
     first = wb.active
-    names = [n for n in (ABOUT_SHEET, SETTINGS_SHEET) if n in sheets] + list(OUTPUT_SHEETS)
+    # the Dashboard is made fresh by its writer (an unmarked one would be a user's sheet)
+    names = [n for n in (ABOUT_SHEET, SETTINGS_SHEET) if n in sheets] + \
+        [n for n in OUTPUT_SHEETS if n != DASHBOARD_SHEET]
     first.title = names[0]
     for name in names[1:]:
         wb.create_sheet(name)
