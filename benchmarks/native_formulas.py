@@ -22,7 +22,6 @@ same conversion of a values-only copy (LibreOffice's own load + save floor, star
 
 from __future__ import annotations
 
-import statistics
 import time
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 from xl_league.engine import LeagueTables
+from timing import Timing
 from xl_league.libreoffice import RECALC_ALWAYS, convert, find_soffice, recalculating_profile
 
 __all__ = ["build_native_workbook", "values_only_copy", "find_soffice", "time_libreoffice",
@@ -155,11 +155,11 @@ def _convert(soffice: str, profile: Path, book: Path, outdir: Path) -> float:
 
 
 def time_libreoffice(soffice: str, book: Path, work: Path, repeats: int
-                     ) -> tuple[float, float, Path]:
-    """(median seconds recalculating ``book``, median seconds for its values-only copy, output).
+                     ) -> tuple[Timing, Path]:
+    """(LibreOffice recalculating ``book`` beside converting its values-only copy, output).
 
     A first, untimed conversion creates the private profile (LibreOffice's first start is
-    slower); then the formula workbook and the values-only copy are converted alternately.
+    slower); then the values-only copy and the formula workbook are converted alternately.
     """
     profile = recalculating_profile(work / "profile")
     out = work / "out"
@@ -168,9 +168,9 @@ def time_libreoffice(soffice: str, book: Path, work: Path, repeats: int
     plain = values_only_copy(computed, work / f"{book.stem}-values.xlsx")
     ours, base = [], []
     for _ in range(max(1, repeats)):
-        ours.append(_convert(soffice, profile, book, out))
         base.append(_convert(soffice, profile, plain, work / "out-values"))
-    return statistics.median(ours), statistics.median(base), computed
+        ours.append(_convert(soffice, profile, book, out))
+    return Timing(tuple(ours), tuple(base)), computed
 
 
 def native_results(path: Path) -> pd.DataFrame:
