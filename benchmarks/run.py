@@ -385,7 +385,8 @@ def bench_processes(out: dict, repeats: int, work: Path, quick: bool, demo: Path
     out["packs_process_count"] = len(codes) or out["packs_count"]
 
     if quick:
-        left_out(out, "engine_100x_peak_mib", "engine_100x_bootstrap_peak_mib")
+        left_out(out, "engine_100x_peak_mib", "engine_100x_bootstrap_peak_mib",
+                 "engine_100x_process_s", "engine_100x_bootstrap_process_s")
         return
     for key, reps in (("engine_100x_peak_mib", 0), ("engine_100x_bootstrap_peak_mib", 2000)):
         _log(f"processes: peak memory of the engine at 100x, {reps} resamples")
@@ -486,8 +487,11 @@ def render(out: dict) -> None:
                        ("Baseline", "left"), ("Median", "right"), ("Min - max", "right"),
                        ("Ratio", "right"), ("Pairs min - max", "right"), ("Note", "left")):
         table.add_column(name, justify=just)
+    reps = out.get("bootstrap_10k_replicates", 10_000)
     for row in ROWS:
-        table.add_row(row.figure, *_figure(out, row.key), row.baseline_label,
+        figure = row.figure.replace("10,000", f"{reps:,}") if "bootstrap_10k" in row.key \
+            else row.figure
+        table.add_row(figure, *_figure(out, row.key), row.baseline_label,
                       *_figure(out, row.baseline_key), *_ratio(out, row.ratio_key), row.note)
     console = Console()
     if not console.is_terminal or console.width < 170:
