@@ -38,7 +38,8 @@ figure, ``pair_ratios`` every ratio's per-pair values.
 ``--json`` prints one JSON object (keys in :data:`REQUIRED_KEYS` and more); otherwise a table.
 ``--quick`` is a smoke run: one pair per figure, packs for 10 organisations, no 100×, no
 likely ranges at 10×, no 10× recalc, 2,000 rather than 10,000 resamples for the direct
-likely-ranges figures. Progress goes to stderr.
+likely-ranges figures, no LibreOffice warm-up (its figure includes creating its profile).
+Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -282,7 +283,8 @@ def bench_recalc(out: dict, repeats: int, work: Path, quick: bool, demo: Path, r
         return
     _log("LibreOffice: native-formula workbook, recalculated headless")
     native = build_native_workbook(results, work / "native-formulas.xlsx")
-    t, computed = time_libreoffice(soffice, native, work / "lo", 1 if quick else min(repeats, 3))
+    t, computed = time_libreoffice(soffice, native, work / "lo", 1 if quick else min(repeats, 3),
+                                   warm_up=not quick)
     record(out, t, "libreoffice_recalc_s", "libreoffice_floor_s", "libreoffice_vs_floor_ratio")
     # LibreOffice runs as a process (start-up included), recalc in-process: not paired
     out["libreoffice_vs_recalc_ratio"] = t.seconds / out["recalc_s"]
@@ -344,7 +346,7 @@ def bench_processes(out: dict, repeats: int, work: Path, quick: bool, demo: Path
     """Whole processes, each beside its baseline process, in alternating pairs."""
     xl = xl_league_command()
     pairs = 1 if quick else repeats
-    start_up_pairs = 2 if quick else max(3, 2 * repeats)  # start-up is short and noisy
+    start_up_pairs = 1 if quick else max(3, 2 * repeats)  # start-up is short and noisy
     _log(f"processes: xl-league --help beside python -c 'import pandas' ({start_up_pairs}"
          " pairs)")
     t = time_process_pair(xl + ["--help"], python_command("import pandas"), start_up_pairs,
