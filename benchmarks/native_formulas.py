@@ -156,17 +156,23 @@ def _convert(soffice: str, profile: Path, book: Path, outdir: Path) -> float:
     return time.perf_counter() - start
 
 
-def time_libreoffice(soffice: str, book: Path, work: Path, repeats: int
-                     ) -> tuple[Timing, Path]:
+def time_libreoffice(soffice: str, book: Path, work: Path, repeats: int, *,
+                     warm_up: bool = True) -> tuple[Timing, Path]:
     """(LibreOffice recalculating ``book`` beside converting its values-only copy, output).
 
     A first, untimed conversion creates the private profile (LibreOffice's first start is
     slower); then the values-only copy and the formula workbook are converted alternately.
+    Without ``warm_up`` (a smoke run) one pair is timed, the formula workbook first: its
+    figure includes creating the profile.
     """
     profile = recalculating_profile(work / "profile")
     out = work / "out"
-    _convert(soffice, profile, book, out)  # warm-up: profile creation, font cache
     computed = out / f"{book.stem}.xlsx"
+    if not warm_up:
+        ours = _convert(soffice, profile, book, out)
+        plain = values_only_copy(computed, work / f"{book.stem}-values.xlsx")
+        return Timing((ours,), (_convert(soffice, profile, plain, work / "out-values"),)), computed
+    _convert(soffice, profile, book, out)  # warm-up: profile creation, font cache
     plain = values_only_copy(computed, work / f"{book.stem}-values.xlsx")
     ours, base = [], []
     for _ in range(max(1, repeats)):

@@ -38,7 +38,8 @@ figure, ``pair_ratios`` every ratio's per-pair values.
 ``--json`` prints one JSON object (keys in :data:`REQUIRED_KEYS` and more); otherwise a table.
 ``--quick`` is a smoke run: one pair per figure, packs for 10 organisations, no 100×, no
 likely ranges at 10×, no 10× recalc, 2,000 rather than 10,000 resamples for the direct
-likely-ranges figures. Progress goes to stderr.
+likely-ranges figures, no LibreOffice warm-up (its figure includes creating its profile).
+Progress goes to stderr.
 """
 
 from __future__ import annotations
@@ -284,7 +285,8 @@ def bench_recalc(out: dict, repeats: int, work: Path, quick: bool, demo: Path, r
         return
     _log("LibreOffice: native-formula workbook, recalculated headless")
     native = build_native_workbook(results, work / "native-formulas.xlsx")
-    t, computed = time_libreoffice(soffice, native, work / "lo", 1 if quick else min(repeats, 3))
+    t, computed = time_libreoffice(soffice, native, work / "lo", 1 if quick else min(repeats, 3),
+                                   warm_up=not quick)
     record(out, t, "libreoffice_recalc_s", "libreoffice_floor_s", "libreoffice_vs_floor_ratio")
     # LibreOffice runs as a process (start-up included), recalc in-process: not paired
     out["libreoffice_vs_recalc_ratio"] = t.seconds / out["recalc_s"]
@@ -346,7 +348,7 @@ def bench_processes(out: dict, repeats: int, work: Path, quick: bool, demo: Path
     """Whole processes, each beside its baseline process, in alternating pairs."""
     xl = xl_league_command()
     pairs = 1 if quick else repeats
-    start_up_pairs = 2 if quick else max(3, 2 * repeats)  # start-up is short and noisy
+    start_up_pairs = 1 if quick else max(3, 2 * repeats)  # start-up is short and noisy
     _log(f"processes: xl-league --help beside python -c 'import pandas' ({start_up_pairs}"
          " pairs)")
     t = time_process_pair(xl + ["--help"], python_command("import pandas"), start_up_pairs,
@@ -387,7 +389,8 @@ def bench_processes(out: dict, repeats: int, work: Path, quick: bool, demo: Path
     out["packs_process_count"] = len(codes) or out["packs_count"]
 
     if quick:
-        left_out(out, "engine_100x_peak_mib", "engine_100x_bootstrap_peak_mib")
+        left_out(out, "engine_100x_peak_mib", "engine_100x_bootstrap_peak_mib",
+                 "engine_100x_process_s", "engine_100x_bootstrap_process_s")
         return
     for key, reps in (("engine_100x_peak_mib", 0), ("engine_100x_bootstrap_peak_mib", 2000)):
         _log(f"processes: peak memory of the engine at 100x, {reps} resamples")
@@ -488,8 +491,11 @@ def render(out: dict) -> None:
                        ("Baseline", "left"), ("Median", "right"), ("Min - max", "right"),
                        ("Ratio", "right"), ("Pairs min - max", "right"), ("Note", "left")):
         table.add_column(name, justify=just)
+    reps = out.get("bootstrap_10k_replicates", 10_000)
     for row in ROWS:
-        table.add_row(row.figure, *_figure(out, row.key), row.baseline_label,
+        figure = row.figure.replace("10,000", f"{reps:,}") if "bootstrap_10k" in row.key \
+            else row.figure
+        table.add_row(figure, *_figure(out, row.key), row.baseline_label,
                       *_figure(out, row.baseline_key), *_ratio(out, row.ratio_key), row.note)
     console = Console()
     if not console.is_terminal or console.width < 170:

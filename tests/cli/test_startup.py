@@ -47,8 +47,7 @@ def test_engine_names_are_still_exported_on_first_use():
         xl_league.no_such_name  # noqa: B018
 
 
-@pytest.mark.xfail(strict=True, reason="xl_league/cli.py imports the analysis commands (pandas, "
-                   "openpyxl) at import time; the lead's lazy CLI package removes this mark")
-def test_help_imports_no_heavy_library():
+@pytest.mark.parametrize("args", [["--help"], ["table", "--help"], ["history", "--help"]])
+def test_help_imports_no_heavy_library(args):
     assert _heavy_modules_after(
-        "from xl_league.cli import main\nmain(['--help'], standalone_mode=False)") == []
+        f"from xl_league.cli import main\nmain({args!r}, standalone_mode=False)") == []
