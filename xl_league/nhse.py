@@ -141,6 +141,17 @@ def _choose_quarter(available: tuple[str, ...], quarter: str | None, what: str) 
                      f"{', '.join(available)}")
 
 
+def _parser_line(exc: Exception) -> str:
+    """`` line N`` of the file from pandas' parser message ("... in line 3" is 1-based,
+    "... starting at row 1" counts data rows from 0 after the header), or nothing."""
+    text = str(exc)
+    if m := re.search(r"\bline (\d+)", text):
+        return f" line {int(m.group(1))}"
+    if m := re.search(r"\brow (\d+)", text):
+        return f" line {int(m.group(1)) + 1}"
+    return ""
+
+
 def _read_csv(path: Path, required: Sequence[str], kind: str) -> pd.DataFrame:
     """All cells as text (codes stay text), with a ``_file`` and ``_line`` for messages."""
     if not path.is_file():
@@ -153,13 +164,22 @@ def _read_csv(path: Path, required: Sequence[str], kind: str) -> pd.DataFrame:
             break
         except UnicodeDecodeError:
             continue
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputError(f"{path}: not a readable CSV file ({str(exc).strip()}); "
-                             f"expected NHS England's {kind} CSV") from None
+        except pd.errors.EmptyDataError:
+            raise InputError(f"{path}: the file is empty; expected NHS England's {kind} "
+                             "CSV") from None
+        except pd.errors.ParserError as exc:
+            raise InputError(f"{path}{_parser_line(exc)}: the CSV is malformed (an unclosed "
+                             "quote, or a row with more fields than the header): download "
+                             f"NHS England's {kind} CSV again, or re-save it from Excel as "
+                             "CSV") from None
     if frame is None:
         raise InputError(f"{path}: not a text CSV file; expected NHS England's {kind} CSV")
     frame.columns = [str(c).strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
+    if missing and len(frame.columns) == 1 and ";" in str(frame.columns[0]):
+        raise InputError(f"{path} line 1: the columns are separated by semicolons (;), as a "
+                         "spreadsheet set to a European locale saves CSV: NHS England's CSV "
+                         "uses commas; download it again, or re-save it with commas")
     if missing:
         raise InputError(f"{path}: not NHS England's {kind} CSV — missing column(s) "
                          f"{', '.join(missing)} (the header must include "

@@ -418,3 +418,19 @@ def test_a_value_nhs_england_did_not_score_is_not_scored(tmp_path, scores):
     assert np.isnan(result.metric_scores.at["RA4", "OF1013"])
     assert result.metric_scores["OF1013"].dropna().to_dict() == {"RA1": 1.0, "012": 2.5,
                                                                 "1E3": 4.0}
+
+
+def test_a_semicolon_or_malformed_csv_is_named_by_file_and_line(tmp_path):
+    """A CSV re-saved with semicolons, or with an unclosed quote, is one message naming the
+    file and line and the fix, never pandas' own words."""
+    semi = tmp_path / "semi.csv"
+    semi.write_text(";".join(TRUST_DATA_COLUMNS) + "\n" + ";" * 16 + "\n", encoding="utf-8")
+    with pytest.raises(XlLeagueError) as err:
+        read_nhse_trust_data(semi)
+    assert str(err.value).startswith(f"{semi} line 1: the columns are separated by semicolons")
+    broken = tmp_path / "broken.csv"
+    broken.write_text(",".join(TRUST_DATA_COLUMNS) + '\n"Q1 2025/26,unclosed\n', encoding="utf-8")
+    with pytest.raises(XlLeagueError) as err:
+        read_nhse_trust_data(broken)
+    assert str(err.value).startswith(f"{broken} line 2: the CSV is malformed")
+    assert "tokenizing" not in str(err.value)
