@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 
 from nhse_data import MH_CSV, SKIP_REASON
+from xl_league.run import RunSettings
 from xl_league.demo import national_demo_dataset
 from xl_league.excel import build, live, macros, udfs, whatif
 from xl_league.excel.book_adapter import sheet_values
@@ -53,7 +54,7 @@ def rule_book(request, tmp_path_factory) -> tuple[str, Path, Path]:
     folder = tmp_path_factory.mktemp(request.param)
     path = demo_workbook(folder / "book.xlsx", request.param)
     out = folder / "recalculated.xlsx"
-    recalc_workbook(path, out, replicates=0)
+    recalc_workbook(path, out, RunSettings(replicates=0))
     return request.param, path, out
 
 
@@ -167,7 +168,7 @@ def test_a_recalculation_writes_each_sheet_in_at_most_three_calls(tmp_path):
     assert len(book.calls) <= 3 * len(report.sheets_written) + sum(reads.values())
     # the workbook is what xl-league recalc writes
     book.save(tmp_path / "macro.xlsx")
-    recalc_workbook(tmp_path / "book.xlsx", tmp_path / "cli.xlsx", replicates=0)
+    recalc_workbook(tmp_path / "book.xlsx", tmp_path / "cli.xlsx", RunSettings(replicates=0))
     for org_type in ("acute", "non-acute", "ambulance"):
         assert league_sheet(tmp_path / "macro.xlsx", org_type) == \
             league_sheet(tmp_path / "cli.xlsx", org_type)

@@ -241,6 +241,7 @@ def _parse_combined(metric: str, rule: str) -> tuple[tuple[str, ...], tuple[tupl
 
 def _parse_plausible(metric: str, text: str) -> tuple[float | None, float | None]:
     """``"0 to 100"`` → (0, 100); ``"0 or more"`` → (0, None); blank → no bounds."""
+    text = text.lstrip("'")  # Excel's quote prefix, kept by hosts that do not hide it
     if not text:
         return (None, None)
     if m := _RANGE.match(text):
