@@ -24,10 +24,10 @@ from openpyxl.workbook import Workbook
 
 from . import __version__
 from .engine.pipeline import LeagueTables, compute_league_tables
-from .errors import InputError, WorkbookError, XlLeagueError
+from .errors import InputError, MethodologyError, WorkbookError, XlLeagueError
 from .run_settings import RunSettings
 from .workbook_io.cells import load
-from .workbook_io.layout import ABOUT_SETTINGS_ROW, ABOUT_SHEET
+from .workbook_io.layout import ABOUT_SETTINGS_ROW, ABOUT_SHEET, SETTINGS_SHEET
 from .workbook_io.reader import BookInputs, read_inputs
 from .workbook_io.safety import check_file
 
@@ -92,6 +92,8 @@ def run_inputs(inputs: BookInputs, settings: RunSettings | None = None) -> Leagu
     try:
         return compute_league_tables(inputs.organisations, inputs.values, meth,
                                      inputs.catalogue)
+    except MethodologyError as exc:  # a setting the data cannot satisfy: say where it is
+        raise WorkbookError(f"'{SETTINGS_SHEET}' sheet: {exc}") from None
     except XlLeagueError as exc:
         raise WorkbookError(engine_error_line(exc, inputs) or str(exc)) from None
 

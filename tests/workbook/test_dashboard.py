@@ -18,6 +18,7 @@ from xl_league.errors import WorkbookError
 from xl_league.excel import macros
 from xl_league.excel.openpyxl_book import OpenpyxlBook
 from xl_league.libreoffice import convert
+from xl_league.run import RunSettings
 from xl_league.workbook_io import recalc_workbook
 from xl_league.workbook_io.dashboard import MARKER_NAME, type_label
 from xl_league.workbook_io.layout import ABOUT_SHEET, DASHBOARD_SHEET
@@ -288,7 +289,7 @@ def test_libreoffice_prints_one_landscape_page_per_chart_group_without_errors(
 
 
 def test_without_likely_ranges_the_caterpillars_have_no_error_bars(book: Path):
-    results = recalc_workbook(book, replicates=0).results
+    results = recalc_workbook(book, None, RunSettings(replicates=0)).results
     ws = openpyxl.load_workbook(book)[DASHBOARD_SHEET]
     for org_type in results.types_present:
         chart = chart_starting(ws, f"{type_label(org_type)}: average metric score")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, MethodologyError
 from .averages import average_metric_scores, domain_scores, round_half_up
 from .catalogue import DOMAINS, Catalogue, load_catalogue
 from .inputs import check_organisations, check_values, normalise_type
@@ -103,6 +103,11 @@ def compute_league_tables(organisations: pd.DataFrame, values: pd.DataFrame,
     dom = domain_scores(ms.scores, cat)
     summary = pd.DataFrame({"type": orgs["type"], "average_score": avg2}, index=orgs.index)
     if np.isnan(avg2).all():
+        if meth.minimum_metrics > 1 and ms.scores.notna().any(axis=None):
+            raise MethodologyError(
+                f"minimum metrics is {meth.minimum_metrics}, and no organisation has that many "
+                "metric scores: lower minimum_metrics on the Settings sheet, or fill in more "
+                "metric values")
         raise InputError("no organisation has any metric score: fill in metric values")
 
     # Step 3: segments

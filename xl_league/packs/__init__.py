@@ -118,11 +118,15 @@ def record_pack(content: PackContent, league: list[list], *, include_peer_detail
     return book
 
 
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+
+
 def _save_atomic(pack: Workbook | bytes, path: Path) -> None:
     """Through the one atomic save (:func:`~xl_league.workbook_io.files.atomic_write`):
     never a half-written pack, and a pack open in Excel is not replaced."""
     if isinstance(pack, bytes):
-        atomic_write(path, lambda tmp: tmp.write_bytes(pack))
+        atomic_write(path, lambda tmp: _write_bytes(tmp, pack))
     else:
         atomic_write(path, pack.save)
 

@@ -569,6 +569,19 @@ def _fresh_name(part: str, taken: set[str]) -> str:
         n += 1
 
 
+def _check_dashboard(zf: zipfile.ZipFile, sheets: list[str]) -> None:
+    """The Dashboard is ours to replace only where xl-league wrote it (its marker name); a
+    user's sheet of that name, or a workbook without one (it goes right after About), is left
+    to the openpyxl writer, which refuses the first and places the second."""
+    from .dashboard import MARKER_NAME
+
+    if DASHBOARD_SHEET not in sheets:
+        raise PackageUnsupported("no Dashboard yet")
+    names = _local_names(zf.read("xl/workbook.xml"), sheets.index(DASHBOARD_SHEET))
+    if MARKER_NAME not in {n for n, _ in names}:
+        raise PackageUnsupported(f"'{DASHBOARD_SHEET}' is a sheet of the user's")
+
+
 def _local_names(workbook_xml: bytes, index: int) -> list[tuple[str, str]]:
     root = fromstring(workbook_xml)
     out = []
@@ -870,6 +883,7 @@ def write_outputs_to_package(src: str | Path, dest: str | Path, results: LeagueT
     source, target = Path(src), Path(dest)
     with zipfile.ZipFile(source) as zf:
         parts = sheet_parts(zf)
+        _check_dashboard(zf, list(parts))
     scratch = _scratch_workbook(list(parts))
     write_results(scratch, results, settings_rows, recalculated_at=recalculated_at)
     if saving is not None:
