@@ -179,7 +179,9 @@ def test_an_engine_objection_writes_nothing(book):
     before = book.read_bytes()
     with pytest.raises(WorkbookError) as err:
         recalc_workbook(book)
-    assert str(err.value) == "no organisation has any metric score: fill in metric values"
+    assert str(err.value) == (
+        "'Settings' sheet: minimum metrics is 10, and no organisation has that many metric "
+        "scores: lower minimum_metrics on the Settings sheet, or fill in more metric values")
     assert book.read_bytes() == before
 
 

@@ -395,8 +395,9 @@ def test_a_blank_template_has_no_organisations(tmp_path):
 
 def test_check_runs_the_engine_and_names_what_only_it_sees(book):
     set_cells(book, {("Settings", "B9"): 10})   # more metrics than anyone has
-    assert list(check_book(book).problems) == ["no organisation has any metric score: fill in metric "
-                                    "values"]
+    assert list(check_book(book).problems) == [   # the setting no organisation meets, named
+        "'Settings' sheet: minimum metrics is 10, and no organisation has that many metric "
+        "scores: lower minimum_metrics on the Settings sheet, or fill in more metric values"]
 
 
 # --------------------------------------------------------------------------- wrong files
