@@ -16,8 +16,11 @@ range. Pure: no pandas, no openpyxl.
 from __future__ import annotations
 
 import math
+import re
 
-__all__ = ["MISSING_MARKERS", "YES_WORDS", "NO_WORDS", "FIXED_COLUMN_ALIASES", "is_missing_text",
+from .errors import InputError
+
+__all__ = ["QuarterError", "quarter_key", "MISSING_MARKERS", "YES_WORDS", "NO_WORDS", "FIXED_COLUMN_ALIASES", "is_missing_text",
            "yes_no", "text_number"]
 
 MISSING_MARKERS = frozenset({"", "-", "\u2013", "\u2014", "n/a", "na", "*", ".."})
@@ -72,3 +75,29 @@ def text_number(text: str) -> float | None:
     except ValueError:
         return None
     return number if math.isfinite(number) else None
+
+
+class QuarterError(InputError, ValueError):
+    """A quarter label that is not like ``Q2 2025/26``."""
+
+
+_QUARTER = re.compile(r"^\s*Q([1-4])\s+(\d{4})\s*[/-]\s*(\d{2}|\d{4})\s*(?:\([^)]*\))?\s*$",
+                      re.IGNORECASE)
+
+
+def quarter_key(label: object) -> tuple[int, int]:
+    """``"Q2 2025/26"`` → ``(2025, 2)``: the financial year it starts in, then the quarter, so
+    quarters sort in time order (``Q2 2025-26``, ``q2 2025/2026`` and a note in brackets after
+    it, as the demo's ``(synthetic)``, are read too). :class:`QuarterError` otherwise.
+
+    >>> sorted(["Q1 2026/27", "Q2 2025/26", "Q1 2025/26"], key=quarter_key)
+    ['Q1 2025/26', 'Q2 2025/26', 'Q1 2026/27']
+    """
+    m = _QUARTER.match(str(label or ""))
+    if not m:
+        raise QuarterError(f"{label!r} is not a quarter like Q2 2025/26")
+    start, end = int(m.group(2)), int(m.group(3))
+    if end % 100 != (start + 1) % 100 or (end >= 1000 and end != start + 1):
+        raise QuarterError(f"{label!r}: {start}/{m.group(3)} is not a financial year like "
+                           f"{start}/{(start + 1) % 100:02d}")
+    return start, int(m.group(1))

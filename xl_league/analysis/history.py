@@ -22,7 +22,6 @@ error naming the book.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -31,6 +30,7 @@ import pandas as pd
 
 from ..engine import LeagueTables
 from ..errors import InputError
+from ..vocabulary import quarter_key
 from .compare import significance
 
 __all__ = ["history", "History", "HISTORY_COLUMNS", "MOVERS_COLUMNS", "quarter_key",
@@ -46,25 +46,6 @@ MOVERS_COLUMNS = ("quarter_from", "quarter_to", "type", "code", "name", "positio
                   "average_old", "average_new", "significant")
 #: Movers kept per type and pair of quarters.
 MOVERS_PER_TYPE = 10
-
-_QUARTER = re.compile(r"^\s*Q([1-4])\s+(\d{4})\s*/\s*(\d{2}|\d{4})\s*$", re.IGNORECASE)
-
-
-def quarter_key(label: str) -> tuple[int, int]:
-    """``"Q2 2025/26"`` → ``(2025, 2)``: financial year, then quarter. ValueError otherwise.
-
-    >>> sorted(["Q1 2026/27", "Q2 2025/26", "Q1 2025/26"], key=quarter_key)
-    ['Q1 2025/26', 'Q2 2025/26', 'Q1 2026/27']
-    """
-    m = _QUARTER.match(str(label))
-    if not m:
-        raise ValueError(f"{label!r} is not a quarter like Q2 2025/26")
-    start, end = int(m.group(2)), int(m.group(3))
-    if end % 100 != (start + 1) % 100 or (end >= 1000 and end != start + 1):
-        raise ValueError(f"{label!r}: {start}/{m.group(3)} is not a financial year like "
-                         f"{start}/{(start + 1) % 100:02d}")
-    return start, int(m.group(1))
-
 
 @dataclass(frozen=True)
 class QuarterResults:

@@ -12,7 +12,6 @@ The Trend sheet shows them as a table and two native charts: the league position
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +23,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..engine import LeagueTables
 from ..errors import InputError
+from ..vocabulary import QuarterError
+from ..vocabulary import quarter_key as _quarter_key
 from .charts import OWN_COLOUR, _fill
 from .content import PackContent, _int, _num
 
@@ -31,21 +32,20 @@ __all__ = ["QuarterFigures", "TrendRow", "quarter_key", "order_quarters", "trend
            "write_trend", "SHEET_TREND"]
 
 SHEET_TREND = "Trend"
-_QUARTER = re.compile(r"\bQ([1-4])\b\D*?(\d{4})(?:\s*/\s*(\d{2,4}))?", re.I)
 _COLUMNS = ("position", "average_score", "score_low", "score_high", "segment", "final_segment")
 
 
 def quarter_key(label: str) -> tuple[int, int]:
-    """(financial year it starts in, quarter) of a label such as ``"Q2 2025/26"``.
+    """The vocabulary's :func:`~xl_league.vocabulary.quarter_key`, its error in a pack's words.
 
     >>> quarter_key("Q2 2025/26") < quarter_key("Q1 2026/27")
     True
     """
-    m = _QUARTER.search(str(label or ""))
-    if m is None:
+    try:
+        return _quarter_key(label)
+    except QuarterError:
         raise InputError(f"quarter {label!r} is not recognised: write it as on the Settings "
-                         "sheet, e.g. Q2 2025/26")
-    return int(m.group(2)), int(m.group(1))
+                         "sheet, e.g. Q2 2025/26") from None
 
 
 @dataclass(frozen=True)
