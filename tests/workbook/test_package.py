@@ -117,6 +117,46 @@ def test_results_read_back_as_the_openpyxl_writer_writes_them(book, tmp_path, mo
     assert about["B16"].number_format == "yyyy-mm-dd hh:mm"
 
 
+def _cells_as_shown(ws) -> dict[str, tuple]:
+    return {cell.coordinate: (cell.value, cell.number_format, cell.font.b, cell.font.color and
+                              cell.font.color.rgb, cell.fill.fgColor.rgb,
+                              cell.alignment.horizontal, cell.alignment.wrap_text,
+                              cell.border.bottom and cell.border.bottom.style)
+            for row in ws.iter_rows() for cell in row}
+
+
+def test_every_output_cell_matches_the_openpyxl_writer_long_names_wrapping(tmp_path,
+                                                                           monkeypatch):
+    """The rows written straight as XML (sheet_rows.py) against openpyxl's cells, cell by cell:
+    values, styles, the wrap of a name too long for its column and the row it makes taller."""
+    from workbook_helpers import sample_organisations
+
+    orgs = sample_organisations()
+    orgs.loc[0, "name"] = "The Very Long Named University Hospitals of Northshire and " \
+                          "Southshire NHS Foundation Trust"
+    orgs.loc[1, "name"] = "=HYPERLINK(\"http://example.com\") & <Trust>"
+    orgs.loc[2, "region"] = "North East and Yorkshire and the Humber (a long region)"
+    book = filled_workbook(tmp_path, organisations=orgs)
+    by_parts, by_openpyxl = tmp_path / "parts.xlsx", tmp_path / "openpyxl.xlsx"
+    recalc_workbook(book, by_parts)
+    openpyxl_recalc(book, by_openpyxl, monkeypatch)
+    mine, theirs = loads_cleanly(by_parts), loads_cleanly(by_openpyxl)
+    league = LEAGUE_SHEETS["acute"]
+    for name in (*LEAGUE_SHEETS.values(), "Metric scores", CUT_POINTS_SHEET, DASHBOARD_SHEET):
+        ws, ref = mine[name], theirs[name]
+        assert _cells_as_shown(ws) == _cells_as_shown(ref), name
+        assert {r: d.height for r, d in ws.row_dimensions.items() if d.height} == \
+            {r: d.height for r, d in ref.row_dimensions.items() if d.height}, name
+        assert {k: d.width for k, d in ws.column_dimensions.items()} == \
+            {k: d.width for k, d in ref.column_dimensions.items()}, name
+    wrapped = [c for row in mine[league].iter_rows() for c in row if c.alignment.wrap_text
+               and c.row > 1]
+    assert {c.value for c in wrapped} >= {orgs.loc[0, "name"], orgs.loc[2, "region"]}
+    assert all(mine[league].row_dimensions[c.row].height >= 30 for c in wrapped)
+    texts = {c.value: c.data_type for row in mine[league].iter_rows() for c in row}
+    assert texts[orgs.loc[1, "name"]] == "s"   # text, never a formula
+
+
 def test_settings_typed_by_the_user_are_kept(book):
     set_cells(book, {("Settings", "B11"): 7, ("Settings", "D3"): "my note"})
     before = {c.coordinate: c.value for r in load_workbook(book)["Settings"].iter_rows()

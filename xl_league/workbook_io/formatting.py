@@ -9,12 +9,13 @@ writing a table assigns a style name per cell instead of building style objects.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from openpyxl.formatting.formatting import ConditionalFormattingList
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -23,7 +24,8 @@ from .layout import (LEAGUE_TABLE_COLUMNS, OUTPUT_ROWS, SEGMENT_COLOURS, SEGMENT
 
 __all__ = ["register_styles", "write_heading_row", "format_league_sheet",
            "format_metric_scores_sheet", "format_cut_points_sheet", "segment_rules",
-           "print_setup", "fit_text_columns", "NHS_BLUE"]
+           "print_setup", "TextFit", "fit_text", "apply_text_fit", "WRAPPED_TEXT",
+           "NHS_BLUE"]
 
 NHS_BLUE = "005EB8"
 _THIN = Side(style="thin", color="A6A6A6")
@@ -124,22 +126,48 @@ def format_metric_scores_sheet(ws: Worksheet, metric_count: int) -> None:
     ws.oddFooter.center.text = "Page &P of &N"
 
 
-def fit_text_columns(ws: Worksheet, widths: dict[str, tuple[float, float]],
-                     first_row: int = 2) -> None:
-    """Width of each text column from its longest entry, between (minimum, maximum); an entry
-    longer than the maximum wraps (its row grows), so no name is cut off on screen or paper."""
-    wrap = Alignment(horizontal="left", wrap_text=True)
+@dataclass(frozen=True)
+class TextFit:
+    """Column widths for a table's text columns, and the cells too long for them (they wrap,
+    and their rows grow to hold every line)."""
+
+    widths: dict[str, float]
+    wrapped: list[tuple[int, int]]        # (row, column) of each cell that wraps
+    heights: dict[int, float]             # row → points for its wrapped lines
+
+
+def fit_text(rows: Sequence[Sequence[object]], widths: Mapping[str, tuple[float, float]],
+             first_row: int = 2) -> TextFit:
+    """Width of each text column (by letter) from its longest entry in ``rows`` (written from
+    ``first_row``), between (minimum, maximum); an entry longer than the maximum wraps, so no
+    name is cut off on screen or paper."""
+    out = TextFit({}, [], {})
     for letter, (minimum, maximum) in widths.items():
-        column = ws[f"{letter}{first_row}:{letter}{ws.max_row}"] if ws.max_row >= first_row else ()
-        texts = [(row[0], str(row[0].value)) for row in column if row[0].value is not None]
+        col = column_index_from_string(letter)
+        texts = [(r, str(row[col - 1])) for r, row in enumerate(rows, start=first_row)
+                 if len(row) >= col and row[col - 1] is not None]
         longest = max((len(text) for _, text in texts), default=0)
-        ws.column_dimensions[letter].width = min(max(longest + 2, minimum), maximum)
-        for cell, text in texts:
+        out.widths[letter] = min(max(longest + 2, minimum), maximum)
+        for r, text in texts:
             if len(text) + 2 > maximum:
-                cell.alignment = wrap
+                out.wrapped.append((r, col))
                 lines = math.ceil(len(text) / (maximum - 2))
-                current = ws.row_dimensions[cell.row].height or 15
-                ws.row_dimensions[cell.row].height = max(current, 15 * lines)
+                out.heights[r] = max(out.heights.get(r, 15), 15 * lines)
+    return out
+
+
+def apply_text_fit(ws: Worksheet, fit: TextFit) -> None:
+    """The widths and row heights of ``fit`` on ``ws`` (the wrapping is the cells' style, set
+    where they are written: :data:`WRAPPED_TEXT`)."""
+    for letter, width in fit.widths.items():
+        ws.column_dimensions[letter].width = width
+    for r, height in fit.heights.items():
+        current = ws.row_dimensions[r].height or 15
+        ws.row_dimensions[r].height = max(current, height)
+
+
+#: The alignment of a text cell too long for its column.
+WRAPPED_TEXT = Alignment(horizontal="left", wrap_text=True)
 
 
 def format_cut_points_sheet(ws: Worksheet) -> None:

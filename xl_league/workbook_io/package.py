@@ -2,7 +2,8 @@
 
 :func:`write_outputs_to_package` never loads the user's workbook. It builds the output sheets
 with the usual writer (:func:`~.writer.write_results`) in a small scratch workbook, saves it,
-and transplants what it wrote into a copy of the original package:
+and transplants what it wrote into a copy of the original package. The tables' rows and the
+other plain cells never become openpyxl cells: :mod:`.sheet_rows` writes their XML:
 
 * each output sheet (league tables, Metric scores, Cut-points, and any sheet the writer adds,
   such as a dashboard) replaces the part of the sheet of that name, with the parts it refers
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import io
-import math
 import posixpath
 import re
 import zipfile
@@ -38,16 +38,14 @@ from xml.sax.saxutils import escape, unescape
 
 from defusedxml.ElementTree import fromstring
 from openpyxl import Workbook
-from openpyxl.cell import MergedCell
-from openpyxl.compat.strings import safe_string
 from openpyxl.utils import column_index_from_string, get_column_letter
-from openpyxl.utils.datetime import to_excel
 
 from ..engine.pipeline import LeagueTables
 from .cached_values import SHEETS_READ, sheet_parts
 from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET,
                      DASHBOARD_SHEET, LAST_RECALCULATED_KEY, OUTPUT_SHEETS, SETTINGS_SHEET)
 from .files import atomic_write
+from .sheet_rows import SheetRows, XmlRows, detach_plain_cells
 from .writer import write_results
 
 __all__ = ["PackageUnsupported", "write_outputs_to_package"]
@@ -275,6 +273,10 @@ class _StyleMerger:
                 text = text[:at] + f"<{name}>{block}</{name}>" + text[at:]
             text = re.sub(rf'(<{name}\b[^>]*?\bcount=")\d+(")', rf"\g<1>{count}\2", text, count=1)
         return text.encode("utf-8")
+
+    def cell_id(self, scratch_id: int) -> int:
+        """The merged workbook's id of the scratch workbook's cell style ``scratch_id``."""
+        return self.cell_xf.get(scratch_id, scratch_id)
 
     def remap_sheet(self, xml: bytes) -> bytes:
         def repl(m: re.Match) -> bytes:
@@ -620,7 +622,7 @@ class _Composer:
     """The new package: the original's parts, with the output parts transplanted."""
 
     def __init__(self, original: zipfile.ZipFile, scratch: zipfile.ZipFile,
-                 settings_key_row: int | None, rows: Mapping[str, Mapping[int, bytes]]):
+                 settings_key_row: int | None, rows: Mapping[str, SheetRows]):
         self.infos = original.infolist()
         self.files: dict[str, bytes] = {i.filename: original.read(i) for i in self.infos}
         self.new = {i.filename: scratch.read(i) for i in scratch.infolist()}
@@ -637,9 +639,13 @@ class _Composer:
         new_types = _ContentTypes(new["[Content_Types].xml"])
         styles = _StyleMerger(files.get("xl/styles.xml") or b"", new["xl/styles.xml"])
         strings = self._scratch_strings()
-        for name, part in new_parts.items():
-            if name in self.rows:
-                new[part] = _with_rows(new[part], self.rows[name])
+
+        def scratch_sheet(name: str) -> bytes:
+            """The scratch workbook's sheet with the merged styles' ids, rows put back."""
+            xml = styles.remap_sheet(self._inline(new[new_parts[name]], strings))
+            rows = self.rows.get(name)
+            return _with_rows(xml, rows.xml(styles.cell_id)) if rows is not None else xml
+
         taken = set(files)
         candidates: set[str] = set()
         new_names = list(new_parts)
@@ -647,7 +653,7 @@ class _Composer:
             if name in (ABOUT_SHEET, SETTINGS_SHEET):
                 continue
             source = new_parts[name]
-            xml = styles.remap_sheet(self._inline(new[source], strings))
+            xml = scratch_sheet(name)
             if name in parts and name in OUTPUT_SHEETS:
                 target = parts[name]
                 old_rels = _read_rels(files, target)
@@ -668,10 +674,10 @@ class _Composer:
             book.set_local_names(name, _local_names(new["xl/workbook.xml"],
                                                     new_names.index(name)))
         if ABOUT_SHEET in parts and ABOUT_SHEET in new_parts:
-            about = styles.remap_sheet(self._inline(new[new_parts[ABOUT_SHEET]], strings))
+            about = scratch_sheet(ABOUT_SHEET)
             files[parts[ABOUT_SHEET]] = _splice_about(files[parts[ABOUT_SHEET]], about)
         if SETTINGS_SHEET in parts and SETTINGS_SHEET in new_parts:
-            settings = styles.remap_sheet(self._inline(new[new_parts[SETTINGS_SHEET]], strings))
+            settings = scratch_sheet(SETTINGS_SHEET)
             files[parts[SETTINGS_SHEET]] = _splice_settings(
                 files[parts[SETTINGS_SHEET]], settings, self.settings_key_row)
         for name, part in parts.items():
@@ -750,79 +756,8 @@ class _Composer:
                     defaults[extension] = new_defaults[extension]
 
 
-class _RowWriter:
-    """Cells as openpyxl's worksheet writer writes them (inline strings, dates as serial
-    numbers, styled blanks kept), each style registered in the workbook as openpyxl does."""
-
-    def __init__(self, wb: Workbook):
-        self.wb = wb
-        self.styles: dict[bytes, int] = {}
-        self.letters: dict[int, str] = {}
-
-    def style_id(self, style) -> int:
-        key = style.tobytes()
-        found = self.styles.get(key)
-        if found is None:
-            found = self.styles[key] = self.wb._cell_styles.add(style)
-        return found
-
-    def cell(self, cell) -> str:
-        letters = self.letters.get(cell.column)
-        if letters is None:
-            letters = self.letters[cell.column] = get_column_letter(cell.column)
-        attrs = f' r="{letters}{cell.row}"'
-        style = cell._style
-        if style is not None and any(style):
-            attrs += f' s="{self.style_id(style)}"'
-        kind, value = cell.data_type, cell._value
-        if kind == "d":
-            kind, value = "n", to_excel(value, self.wb.epoch)
-        if value is None or value == "":
-            return f'<c{attrs} t="{"inlineStr" if kind == "s" else kind}"/>'
-        if kind == "s":
-            text = str(value)
-            stripped = text.strip()
-            space = ' xml:space="preserve"' if stripped and stripped != text else ""
-            return f'<c{attrs} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
-        if kind == "n" and type(value) is float and math.isfinite(value):
-            return f'<c{attrs} t="n"><v>{value:.16g}</v></c>'
-        return f'<c{attrs} t="{kind}"><v>{escape(safe_string(value))}</v></c>'
-
-
-def _detach_plain_rows(wb: Workbook) -> dict[str, dict[int, bytes]]:
-    """Serialise the rows of plain cells of each sheet of ``wb`` and take them out of it.
-
-    openpyxl's worksheet writer costs ~0.5 ms a cell; these rows are written here (each
-    cell's style registered as openpyxl registers it) and put back into the saved sheets by
-    :func:`_with_rows`. Rows holding a formula, a comment, a hyperlink or a merged cell stay
-    with openpyxl.
-    """
-    out: dict[str, dict[int, bytes]] = {}
-    writer = _RowWriter(wb)
-    for ws in wb.worksheets:
-        special = {r for (r, _c), cell in ws._cells.items()
-                   if type(cell) is MergedCell or cell.data_type == "f"
-                   or cell._comment is not None or cell._hyperlink is not None}
-        by_row: dict[int, list] = {}
-        cells_at = ws._cells
-        for key in sorted(cells_at):
-            if key[0] not in special:
-                by_row.setdefault(key[0], []).append(cells_at[key])
-        rows: dict[int, bytes] = {}
-        for r, cells in by_row.items():
-            attrs = {"r": str(r), **dict(ws.row_dimensions.get(r, {}))}
-            head = "".join(f' {k}="{escape(str(v), _QUOTE)}"' for k, v in attrs.items())
-            rows[r] = (f"<row{head}>" + "".join(map(writer.cell, cells))
-                       + "</row>").encode("utf-8")
-            for cell in cells:
-                del ws._cells[(cell.row, cell.column)]
-        if rows:
-            out[ws.title] = rows
-    return out
-
-
 def _with_rows(sheet: bytes, extra: Mapping[int, bytes]) -> bytes:
-    """A sheet saved by openpyxl with the rows :func:`_detach_plain_rows` took out."""
+    """A sheet saved by openpyxl with the rows kept out of it (:mod:`.sheet_rows`)."""
     if not extra:
         return sheet
 
@@ -885,11 +820,13 @@ def write_outputs_to_package(src: str | Path, dest: str | Path, results: LeagueT
         parts = sheet_parts(zf)
         _check_dashboard(zf, list(parts))
     scratch = _scratch_workbook(list(parts))
-    write_results(scratch, results, settings_rows, recalculated_at=recalculated_at)
+    table_rows = XmlRows(scratch)
+    write_results(scratch, results, settings_rows, recalculated_at=recalculated_at,
+                  rows=table_rows)
     if saving is not None:
         saving()
 
-    rows = _detach_plain_rows(scratch)
+    rows = detach_plain_cells(scratch, table_rows)
 
     def write(tmp: Path) -> None:
         scratch.save(tmp)

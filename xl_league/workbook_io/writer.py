@@ -17,6 +17,7 @@ import datetime as _dt
 import math
 from collections.abc import Mapping
 from copy import copy
+from typing import Protocol
 
 import pandas as pd
 from openpyxl.comments import Comment
@@ -33,14 +34,15 @@ from ..engine.pipeline import LeagueTables
 from ..errors import InputError
 from .cells import show
 from .dashboard import write_dashboard
-from .formatting import (fit_text_columns, format_cut_points_sheet, format_league_sheet,
-                         format_metric_scores_sheet, register_styles, write_heading_row)
+from .formatting import (WRAPPED_TEXT, apply_text_fit, fit_text, format_cut_points_sheet,
+                         format_league_sheet, format_metric_scores_sheet, register_styles,
+                         write_heading_row)
 from .layout import (metric_note, ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
                      INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, LAST_RECALCULATED_KEY,
                      LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET, SETTINGS_SHEET,
                      STYLE_HEADER, STYLE_SCORE, STYLE_TEXT)
 
-__all__ = ["fill_inputs", "write_results", "set_setting", "CUT_POINTS_SOURCE_KEY"]
+__all__ = ["fill_inputs", "write_results", "TableRows", "CellRows", "set_setting", "CUT_POINTS_SOURCE_KEY"]
 
 _TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm"
 _LEFT = Alignment(horizontal="left")
@@ -284,21 +286,48 @@ def _league_rows(results: LeagueTables, org_type: str) -> list[list[object]]:
     return [list(row) for row in zip(*columns)]
 
 
-def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], first_row: int = 2):
-    """Values with a named style per column.
+class TableRows(Protocol):
+    """Where :func:`write_results` puts the rows of its tables: openpyxl cells
+    (:class:`CellRows`), or straight into the sheet's XML (the package writer's sink)."""
+
+    def put(self, ws: Worksheet, first_row: int, rows: list[list[object]],
+            styles: list[str], wrapped: list[tuple[int, int]]) -> None:
+        """``rows`` from ``first_row`` down, from column A, a named style per column; the
+        cells at ``wrapped`` (row, column) also wrap their text (:data:`WRAPPED_TEXT`)."""
+
+
+class CellRows:
+    """Rows written as openpyxl cells.
 
     ``cell.style = name`` searches the workbook's named styles for every cell; each name is
     looked up once here and its style array copied into the other cells of the column.
     """
-    arrays: dict[str, object] = {}
-    for r, row in enumerate(rows, start=first_row):
-        for c, (value, style) in enumerate(zip(row, styles), start=1):
-            cell = _put(ws, r, c, value)
-            if style in arrays:
-                cell._style = copy(arrays[style])
-            else:
-                cell.style = style
-                arrays[style] = copy(cell._style)
+
+    def put(self, ws: Worksheet, first_row: int, rows: list[list[object]],
+            styles: list[str], wrapped: list[tuple[int, int]]) -> None:
+        arrays: dict[str, object] = {}
+        for r, row in enumerate(rows, start=first_row):
+            for c, (value, style) in enumerate(zip(row, styles), start=1):
+                cell = _put(ws, r, c, value)
+                if style in arrays:
+                    cell._style = copy(arrays[style])
+                else:
+                    cell.style = style
+                    arrays[style] = copy(cell._style)
+        for r, c in wrapped:
+            ws.cell(row=r, column=c).alignment = WRAPPED_TEXT
+
+
+def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], sink: TableRows,
+                first_row: int = 2, fit: Mapping[str, tuple[float, float]] | None = None) -> None:
+    """Values with a named style per column; ``fit``: text columns sized from their content,
+    (narrowest, widest) in characters by column letter (longer entries wrap)."""
+    wrapped: list[tuple[int, int]] = []
+    if fit:
+        sized = fit_text(rows, fit, first_row)
+        apply_text_fit(ws, sized)
+        wrapped = sized.wrapped
+    sink.put(ws, first_row, rows, styles, wrapped)
 
 
 #: League table text columns sized from their content: (narrowest, widest) in characters.
@@ -307,16 +336,15 @@ _TEXT_WIDTHS = {get_column_letter(i): bounds for i, c in enumerate(LEAGUE_TABLE_
                                     ("subtype", (14, 40))) if c.key == key}
 
 
-def _write_league(wb: Workbook, results: LeagueTables) -> None:
+def _write_league(wb: Workbook, results: LeagueTables, sink: TableRows) -> None:
     styles = [c.style for c in LEAGUE_TABLE_COLUMNS]
     for org_type, name in LEAGUE_SHEETS.items():
         ws = _output_sheet(wb, name)
         format_league_sheet(ws, name)
-        _write_rows(ws, _league_rows(results, org_type), styles)
-        fit_text_columns(ws, _TEXT_WIDTHS)
+        _write_rows(ws, _league_rows(results, org_type), styles, sink, fit=_TEXT_WIDTHS)
 
 
-def _write_metric_scores(wb: Workbook, results: LeagueTables) -> None:
+def _write_metric_scores(wb: Workbook, results: LeagueTables, sink: TableRows) -> None:
     ws = _output_sheet(wb, METRIC_SCORES_SHEET)
     scores = results.metric_scores
     ids = [c for c in scores.columns if scores[c].notna().any()]
@@ -331,12 +359,12 @@ def _write_metric_scores(wb: Workbook, results: LeagueTables) -> None:
     rows = [[org_type, code, name, *(None if math.isnan(v) else v for v in values.tolist())]
             for org_type, code, name, values in zip(league["type"].tolist(), league.index,
                                                     league["name"].tolist(), block)]
-    _write_rows(ws, rows, [STYLE_TEXT] * 3 + [STYLE_SCORE] * len(ids))
     format_metric_scores_sheet(ws, len(ids))
-    fit_text_columns(ws, {"C": (30, 60)})
+    _write_rows(ws, rows, [STYLE_TEXT] * 3 + [STYLE_SCORE] * len(ids), sink,
+                fit={"C": (30, 60)})
 
 
-def _write_cut_points(wb: Workbook, results: LeagueTables) -> None:
+def _write_cut_points(wb: Workbook, results: LeagueTables, sink: TableRows) -> None:
     ws = _output_sheet(wb, CUT_POINTS_SHEET)
     headings = ["Pool", "Rule", "Organisations", "Cut-point 1", "Cut-point 2", "Cut-point 3"]
     write_heading_row(ws, headings, height=20)
@@ -344,14 +372,14 @@ def _write_cut_points(wb: Workbook, results: LeagueTables) -> None:
     rows = [[_cell_value(rec[k]) for k in ("pool", "rule", "organisations", "c1", "c2", "c3")]
             for _, rec in cuts.iterrows()]
     styles = [STYLE_TEXT, STYLE_TEXT, "Normal", STYLE_SCORE, STYLE_SCORE, STYLE_SCORE]
-    _write_rows(ws, rows, styles)
+    _write_rows(ws, rows, styles, sink)
     r = len(rows) + 3
     for c, text in enumerate(["Domain", *headings], start=1):
         ws.cell(row=r, column=c, value=text).style = STYLE_HEADER
     dom = results.domain_cut_points
     drows = [[_cell_value(rec[k]) for k in ("domain", "pool", "rule", "organisations",
                                             "c1", "c2", "c3")] for _, rec in dom.iterrows()]
-    _write_rows(ws, drows, [STYLE_TEXT, *styles], first_row=r + 1)
+    _write_rows(ws, drows, [STYLE_TEXT, *styles], sink, first_row=r + 1)
     r += len(drows) + 2
     for text in ("Segment 1: average metric score below cut-point 1; segment 2: from "
                  "cut-point 1 to below cut-point 2; segment 3: from cut-point 2 to below "
@@ -393,19 +421,21 @@ def _write_about(wb: Workbook, when: _dt.datetime, settings_used: Mapping[str, o
 
 
 def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[str, object],
-                  *, recalculated_at: _dt.datetime | None = None) -> None:
+                  *, recalculated_at: _dt.datetime | None = None,
+                  rows: TableRows | None = None) -> None:
     """Rewrite the output sheets of ``wb`` from ``results``; nothing else is changed.
 
     Writes each league table sheet (header only for a type with no organisations), Metric
     scores, Cut-points, the Dashboard (replaced, see :mod:`.dashboard`), About's "last
     recalculated" and "settings used" (plus the run's notes), and the Settings sheet's
-    ``last_recalculated`` value.
+    ``last_recalculated`` value. The tables' rows go to ``rows`` (openpyxl cells unless told).
     """
+    sink = rows if rows is not None else CellRows()
     when = recalculated_at or _dt.datetime.now().replace(microsecond=0)
     register_styles(wb)
-    _write_league(wb, results)
-    _write_metric_scores(wb, results)
-    _write_cut_points(wb, results)
+    _write_league(wb, results, sink)
+    _write_metric_scores(wb, results, sink)
+    _write_cut_points(wb, results, sink)
     write_dashboard(wb, results, settings_used)
     _write_about(wb, when, settings_used, results.notes)
     if SETTINGS_SHEET in wb.sheetnames:

@@ -1,0 +1,225 @@
+"""Rows of the output sheets written straight as sheet XML, for the package writer.
+
+openpyxl spends ~10 µs making each cell and as much again saving it; an output table has a
+cell per organisation and column (13,000 in the national demo, 130,000 at ten times). The
+package writer (:mod:`.package`) therefore keeps the tables' rows out of openpyxl:
+
+* :class:`XmlRows` is the writer's :class:`~.writer.TableRows` sink: it keeps each table's
+  values with the style array of each column (registered in the scratch workbook as openpyxl
+  registers a cell's style), never making a cell;
+* :func:`detach_plain_cells` takes the other plain cells (headings, notes, the dashboard's
+  data) out of the scratch workbook before it is saved;
+* :meth:`SheetRows.xml` writes both as ``<row>`` elements with the style ids of the merged
+  ``styles.xml``, so nothing has to be renumbered afterwards.
+
+Cells are written as openpyxl's worksheet writer writes them: inline strings (no shared
+strings to merge), dates as serial numbers, styled blanks kept, text never a formula.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Callable
+from copy import copy
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+from openpyxl.cell import Cell, MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.compat.strings import safe_string
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .formatting import WRAPPED_TEXT
+
+__all__ = ["SheetRows", "XmlRows", "detach_plain_cells"]
+
+_QUOTE = {'"': "&quot;"}
+_DATES = (_dt.datetime, _dt.date, _dt.time, _dt.timedelta)
+#: A style id of the scratch workbook → the id of the same style in the merged workbook.
+StyleMap = Callable[[int], int]
+
+
+def _kind_and_value(ws: Worksheet, value: object) -> tuple[str, object]:
+    """openpyxl's data type of ``value`` in a cell (text stays text, never a formula)."""
+    if value is None:
+        return "n", None
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            raise IllegalCharacterError(f"{value!r} cannot be used in worksheets.")
+        return "s", value
+    if isinstance(value, bool):
+        return "b", value
+    if isinstance(value, (int, float)):
+        return "n", value
+    cell = Cell(ws, value=value)  # anything rarer: exactly as openpyxl binds it
+    return ("s" if cell.data_type == "f" else cell.data_type), cell._value
+
+
+def _cell_xml(ref: str, style: int, kind: str, value: object, epoch: _dt.datetime) -> str:
+    attrs = f' r="{ref}"' + (f' s="{style}"' if style else "")
+    if kind == "d":
+        kind, value = "n", to_excel(value, epoch)
+    if value is None or value == "":
+        return f'<c{attrs} t="{"inlineStr" if kind == "s" else kind}"/>'
+    if kind == "s":
+        text = str(value)
+        stripped = text.strip()
+        space = ' xml:space="preserve"' if stripped and stripped != text else ""
+        return f'<c{attrs} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    if kind == "n" and type(value) is float and math.isfinite(value):
+        return f'<c{attrs} t="n"><v>{value:.16g}</v></c>'
+    return f'<c{attrs} t="{kind}"><v>{escape(safe_string(value))}</v></c>'
+
+
+@dataclass
+class _Table:
+    """One call's rows: values from ``first_row``, a scratch style id per column, and the
+    style ids of the cells that wrap."""
+
+    first_row: int
+    rows: list[list[object]]
+    styles: list[int]
+    wrapped: dict[tuple[int, int], int]
+    #: rows written as openpyxl cells after all (:func:`_cells_back`)
+    skipped: set[int] = field(default_factory=set)
+
+
+@dataclass
+class SheetRows:
+    """The rows kept out of openpyxl for one sheet: tables and detached plain cells."""
+
+    ws: Worksheet
+    tables: list[_Table] = field(default_factory=list)
+    #: row → [(column, scratch style id, data type, value)]
+    cells: dict[int, list[tuple[int, int, str, object]]] = field(default_factory=dict)
+
+    def xml(self, style_of: StyleMap) -> dict[int, bytes]:
+        """Each row as a ``<row>`` element, styles numbered by ``style_of``."""
+        ws, epoch = self.ws, self.ws.parent.epoch
+        letters: dict[int, str] = {}
+
+        def letter(col: int) -> str:
+            found = letters.get(col)
+            if found is None:
+                found = letters[col] = get_column_letter(col)
+            return found
+
+        by_row: dict[int, list[tuple[int, str]]] = {}
+        for r, cells in self.cells.items():
+            by_row[r] = [(c, _cell_xml(f"{letter(c)}{r}", style_of(s) if s else 0, kind, value,
+                                       epoch)) for c, s, kind, value in cells]
+        for table in self.tables:
+            styles = [style_of(s) if s else 0 for s in table.styles]
+            for r, row in enumerate(table.rows, start=table.first_row):
+                if r in table.skipped:
+                    continue
+                out = by_row.setdefault(r, [])
+                for c, (value, style) in enumerate(zip(row, styles), start=1):
+                    wrap = table.wrapped.get((r, c))
+                    if wrap is not None:
+                        style = style_of(wrap)
+                    kind, value = _kind_and_value(ws, value)
+                    out.append((c, _cell_xml(f"{letter(c)}{r}", style, kind, value, epoch)))
+        rows: dict[int, bytes] = {}
+        for r, cells in by_row.items():
+            cells.sort(key=lambda item: item[0])
+            attrs = {"r": str(r), **dict(ws.row_dimensions.get(r, {}))}
+            head = "".join(f' {k}="{escape(str(v), _QUOTE)}"' for k, v in attrs.items())
+            rows[r] = (f"<row{head}>" + "".join(xml for _, xml in cells)
+                       + "</row>").encode("utf-8")
+        return rows
+
+
+class _Styles:
+    """Style arrays registered in the scratch workbook as openpyxl registers a cell's."""
+
+    def __init__(self, wb: Workbook):
+        self.wb = wb
+        self.ids: dict[bytes, int] = {}
+
+    def id_of(self, style) -> int:
+        if style is None or not any(style):
+            return 0
+        key = style.tobytes()
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = self.wb._cell_styles.add(style)
+        return found
+
+
+class XmlRows:
+    """The package writer's :class:`~.writer.TableRows`: rows kept as values, never cells."""
+
+    def __init__(self, wb: Workbook):
+        self.wb = wb
+        self.styles = _Styles(wb)
+        self.sheets: dict[str, SheetRows] = {}
+
+    def sheet(self, ws: Worksheet) -> SheetRows:
+        found = self.sheets.get(ws.title)
+        if found is None:
+            found = self.sheets[ws.title] = SheetRows(ws)
+        return found
+
+    def put(self, ws: Worksheet, first_row: int, rows: list[list[object]],
+            styles: list[str], wrapped: list[tuple[int, int]]) -> None:
+        arrays = {}
+        for name in dict.fromkeys(styles):
+            cell = Cell(ws)   # never added to the sheet: only its style is wanted
+            cell.style = name
+            arrays[name] = cell._style
+        ids = [self.styles.id_of(arrays[name]) for name in styles]
+        wraps = {}
+        for r, c in wrapped:
+            cell = Cell(ws, style_array=copy(arrays[styles[c - 1]]))
+            cell.alignment = WRAPPED_TEXT
+            wraps[(r, c)] = self.styles.id_of(cell._style)
+        self.sheet(ws).tables.append(_Table(first_row, rows, ids, wraps))
+
+
+def detach_plain_cells(wb: Workbook, rows: XmlRows) -> dict[str, SheetRows]:
+    """Take the plain cells of each sheet of ``wb`` out of it into ``rows``; every sheet's
+    rows kept out of openpyxl, by sheet name.
+
+    Rows holding a formula, a comment, a hyperlink or a merged cell stay with openpyxl (and a
+    table's row that falls on one is put back as cells).
+    """
+    for ws in wb.worksheets:
+        cells_at = ws._cells
+        special = {r for (r, _c), cell in cells_at.items()
+                   if type(cell) is MergedCell or cell.data_type == "f"
+                   or cell._comment is not None or cell._hyperlink is not None}
+        sheet = rows.sheets.get(ws.title)
+        if sheet is not None and special:
+            _cells_back(ws, sheet, special)
+        plain = [key for key in cells_at if key[0] not in special]
+        if not plain:
+            continue
+        sheet = rows.sheet(ws)
+        for key in sorted(plain):
+            cell = cells_at.pop(key)
+            sheet.cells.setdefault(key[0], []).append(
+                (key[1], rows.styles.id_of(cell._style), cell.data_type, cell._value))
+    return rows.sheets
+
+
+def _cells_back(ws: Worksheet, sheet: SheetRows, special: set[int]) -> None:
+    """A table's rows that share a row with a formula, comment or merged cell, as cells."""
+    arrays = ws.parent._cell_styles
+    for table in sheet.tables:
+        for r, row in enumerate(table.rows, start=table.first_row):
+            if r not in special:
+                continue
+            table.skipped.add(r)
+            for c, value in enumerate(row, start=1):
+                cell = ws.cell(row=r, column=c, value=value)
+                if isinstance(value, str) and cell.data_type == "f":
+                    cell.data_type = "s"
+                style = table.wrapped.get((r, c), table.styles[c - 1])
+                if style:
+                    cell._style = copy(arrays[style])
