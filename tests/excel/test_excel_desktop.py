@@ -59,8 +59,11 @@ def rule_book(request, tmp_path_factory) -> tuple[str, Path, Path]:
 
 
 def league_sheet(path: Path, org_type: str) -> list[tuple]:
-    ws = openpyxl.load_workbook(path, read_only=True)[LEAGUE_SHEETS[org_type]]
-    rows = list(ws.iter_rows(values_only=True))
+    wb = openpyxl.load_workbook(path, read_only=True)
+    try:
+        rows = list(wb[LEAGUE_SHEETS[org_type]].iter_rows(values_only=True))
+    finally:
+        wb.close()
     head = rows[0]
     pos, code, seg, avg = (head.index(h) for h in ("Position", "Code", "Segment",
                                                    "Average metric score"))

@@ -51,6 +51,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..engine.pipeline import LeagueTables
 from ..errors import WorkbookError
+from .table_rows import CellRows, TableRows
 from .layout import (ABOUT_SHEET, DASHBOARD_SHEET, LEAGUE_SHEETS, SEGMENT_COLOURS,
                      STYLE_CENTRED, STYLE_HEADER, STYLE_SCORE, STYLE_TEXT, STYLE_WHOLE)
 
@@ -441,8 +442,8 @@ def _override_chart(ws: Worksheet, area: _DataArea, results: LeagueTables) -> Ba
 
 # --------------------------------------------------------------------------- caterpillars
 
-def _caterpillar(ws: Worksheet, col: int, results: LeagueTables, org_type: str
-                 ) -> ScatterChart | None:
+def _caterpillar(ws: Worksheet, col: int, results: LeagueTables, org_type: str,
+                 sink: TableRows) -> ScatterChart | None:
     """Write one type's caterpillar data at column ``col``; the chart plotting it."""
     rows = results.league[(results.league["type"] == org_type)
                           & results.league["average_score"].notna()
@@ -476,6 +477,7 @@ def _caterpillar(ws: Worksheet, col: int, results: LeagueTables, org_type: str
         _text(ws, table, c, text, STYLE_HEADER)
     r = table
     spans: dict[int, tuple[int, int]] = {}
+    data: list[list[object]] = []
     styles = [STYLE_CENTRED, STYLE_WHOLE, STYLE_SCORE, STYLE_SCORE, STYLE_SCORE,
               STYLE_SCORE, STYLE_SCORE, STYLE_TEXT, STYLE_TEXT]
     for code, seg, position, avg, low, high, name in zip(
@@ -487,13 +489,12 @@ def _caterpillar(ws: Worksheet, col: int, results: LeagueTables, org_type: str
         first, _ = spans.get(seg, (r, r))
         spans[seg] = (first, r)
         has_range = not (math.isnan(low) or math.isnan(high))
-        values = [seg or None, position, avg,
-                  round(avg - low, 2) if has_range else None,
-                  round(high - avg, 2) if has_range else None,
-                  low if has_range else None, high if has_range else None,
-                  str(code), str(name)]
-        for c, (value, style) in enumerate(zip(values, styles), start=col):
-            _text(ws, r, c, value, style)
+        data.append([seg or None, position, avg,
+                     round(avg - low, 2) if has_range else None,
+                     round(high - avg, 2) if has_range else None,
+                     low if has_range else None, high if has_range else None,
+                     str(code), str(name)])
+    sink.put(ws, table + 1, data, styles, [], first_column=col)
     with_ranges = rows["score_low"].notna().any()
 
     chart = ScatterChart()
@@ -654,8 +655,10 @@ def dashboard_placeholder(ws: Worksheet) -> None:
 
 def write_dashboard(wb: Workbook, results: LeagueTables,
                     settings_used: Mapping[str, object] | None = None,
-                    quarter: str | None = None) -> Worksheet:
-    """Replace the Dashboard sheet of ``wb`` with one drawn from ``results``."""
+                    quarter: str | None = None, *, rows: TableRows | None = None) -> Worksheet:
+    """Replace the Dashboard sheet of ``wb`` with one drawn from ``results``; the caterpillars'
+    data rows go to ``rows`` (openpyxl cells unless told)."""
+    sink = rows if rows is not None else CellRows()
     used = dict(settings_used or {})
     quarter = quarter or str(used.get("Quarter") or "")
     overrides = str(used.get("Command-line overrides") or "")
@@ -704,7 +707,7 @@ def write_dashboard(wb: Workbook, results: LeagueTables,
     page = 2
     col = DATA_COLUMN + 7
     for org_type in types:
-        chart = _caterpillar(ws, col, results, org_type)
+        chart = _caterpillar(ws, col, results, org_type, sink)
         if chart is None:
             continue
         top = page * PAGE_ROWS + 1

@@ -4,7 +4,7 @@ openpyxl spends ~10 µs making each cell and as much again saving it; an output 
 cell per organisation and column (13,000 in the national demo, 130,000 at ten times). The
 package writer (:mod:`.package`) therefore keeps the tables' rows out of openpyxl:
 
-* :class:`XmlRows` is the writer's :class:`~.writer.TableRows` sink: it keeps each table's
+* :class:`XmlRows` is the writer's :class:`~.table_rows.TableRows` sink: it keeps each table's
   values with the style array of each column (registered in the scratch workbook as openpyxl
   registers a cell's style), never making a cell;
 * :func:`detach_plain_cells` takes the other plain cells (headings, notes, the dashboard's
@@ -60,6 +60,11 @@ def _kind_and_value(ws: Worksheet, value: object) -> tuple[str, object]:
     return ("s" if cell.data_type == "f" else cell.data_type), cell._value
 
 
+def _text_xml(text: str) -> str:
+    """``text`` escaped for an XML element (most names need nothing done)."""
+    return escape(text) if ("&" in text or "<" in text or ">" in text) else text
+
+
 def _cell_xml(ref: str, style: int, kind: str, value: object, epoch: _dt.datetime) -> str:
     attrs = f' r="{ref}"' + (f' s="{style}"' if style else "")
     if kind == "d":
@@ -70,10 +75,24 @@ def _cell_xml(ref: str, style: int, kind: str, value: object, epoch: _dt.datetim
         text = str(value)
         stripped = text.strip()
         space = ' xml:space="preserve"' if stripped and stripped != text else ""
-        return f'<c{attrs} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+        return f'<c{attrs} t="inlineStr"><is><t{space}>{_text_xml(text)}</t></is></c>'
     if kind == "n" and type(value) is float and math.isfinite(value):
         return f'<c{attrs} t="n"><v>{value:.16g}</v></c>'
     return f'<c{attrs} t="{kind}"><v>{escape(safe_string(value))}</v></c>'
+
+
+def _table_cell_xml(ws: Worksheet, ref: str, style: int, value: object) -> str:
+    """:func:`_cell_xml` of a table's value, the common kinds without detours."""
+    kind = type(value)
+    if kind is float and math.isfinite(value):
+        return (f'<c r="{ref}" s="{style}" t="n"><v>{value:.16g}</v></c>' if style else
+                f'<c r="{ref}" t="n"><v>{value:.16g}</v></c>')
+    if kind is str and value and not value[0].isspace() and not value[-1].isspace() \
+            and not ILLEGAL_CHARACTERS_RE.search(value):
+        return (f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{_text_xml(value)}</t></is></c>'
+                if style else f'<c r="{ref}" t="inlineStr"><is><t>{_text_xml(value)}</t></is></c>')
+    data_type, value = _kind_and_value(ws, value)
+    return _cell_xml(ref, style, data_type, value, ws.parent.epoch)
 
 
 @dataclass
@@ -82,6 +101,7 @@ class _Table:
     style ids of the cells that wrap."""
 
     first_row: int
+    first_column: int
     rows: list[list[object]]
     styles: list[int]
     wrapped: dict[tuple[int, int], int]
@@ -119,12 +139,12 @@ class SheetRows:
                 if r in table.skipped:
                     continue
                 out = by_row.setdefault(r, [])
-                for c, (value, style) in enumerate(zip(row, styles), start=1):
+                for c, (value, style) in enumerate(zip(row, styles),
+                                                   start=table.first_column):
                     wrap = table.wrapped.get((r, c))
                     if wrap is not None:
                         style = style_of(wrap)
-                    kind, value = _kind_and_value(ws, value)
-                    out.append((c, _cell_xml(f"{letter(c)}{r}", style, kind, value, epoch)))
+                    out.append((c, _table_cell_xml(ws, f"{letter(c)}{r}", style, value)))
         rows: dict[int, bytes] = {}
         for r, cells in by_row.items():
             cells.sort(key=lambda item: item[0])
@@ -153,7 +173,8 @@ class _Styles:
 
 
 class XmlRows:
-    """The package writer's :class:`~.writer.TableRows`: rows kept as values, never cells."""
+    """The package writer's :class:`~.table_rows.TableRows`: rows kept as values, never
+    cells."""
 
     def __init__(self, wb: Workbook):
         self.wb = wb
@@ -167,7 +188,7 @@ class XmlRows:
         return found
 
     def put(self, ws: Worksheet, first_row: int, rows: list[list[object]],
-            styles: list[str], wrapped: list[tuple[int, int]]) -> None:
+            styles: list[str], wrapped: list[tuple[int, int]], first_column: int = 1) -> None:
         arrays = {}
         for name in dict.fromkeys(styles):
             cell = Cell(ws)   # never added to the sheet: only its style is wanted
@@ -176,10 +197,10 @@ class XmlRows:
         ids = [self.styles.id_of(arrays[name]) for name in styles]
         wraps = {}
         for r, c in wrapped:
-            cell = Cell(ws, style_array=copy(arrays[styles[c - 1]]))
+            cell = Cell(ws, style_array=copy(arrays[styles[c - first_column]]))
             cell.alignment = WRAPPED_TEXT
             wraps[(r, c)] = self.styles.id_of(cell._style)
-        self.sheet(ws).tables.append(_Table(first_row, rows, ids, wraps))
+        self.sheet(ws).tables.append(_Table(first_row, first_column, rows, ids, wraps))
 
 
 def detach_plain_cells(wb: Workbook, rows: XmlRows) -> dict[str, SheetRows]:
@@ -216,10 +237,10 @@ def _cells_back(ws: Worksheet, sheet: SheetRows, special: set[int]) -> None:
             if r not in special:
                 continue
             table.skipped.add(r)
-            for c, value in enumerate(row, start=1):
+            for c, value in enumerate(row, start=table.first_column):
                 cell = ws.cell(row=r, column=c, value=value)
                 if isinstance(value, str) and cell.data_type == "f":
                     cell.data_type = "s"
-                style = table.wrapped.get((r, c), table.styles[c - 1])
+                style = table.wrapped.get((r, c), table.styles[c - table.first_column])
                 if style:
                     cell._style = copy(arrays[style])

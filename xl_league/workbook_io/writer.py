@@ -16,8 +16,6 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Mapping
-from copy import copy
-from typing import Protocol
 
 import pandas as pd
 from openpyxl.comments import Comment
@@ -34,15 +32,16 @@ from ..engine.pipeline import LeagueTables
 from ..errors import InputError
 from .cells import show
 from .dashboard import write_dashboard
-from .formatting import (WRAPPED_TEXT, apply_text_fit, fit_text, format_cut_points_sheet,
+from .formatting import (apply_text_fit, fit_text, format_cut_points_sheet,
                          format_league_sheet, format_metric_scores_sheet, register_styles,
                          write_heading_row)
+from .table_rows import CellRows, TableRows
 from .layout import (metric_note, ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
                      INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, LAST_RECALCULATED_KEY,
                      LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET, SETTINGS_SHEET,
                      STYLE_HEADER, STYLE_SCORE, STYLE_TEXT)
 
-__all__ = ["fill_inputs", "write_results", "TableRows", "CellRows", "set_setting", "CUT_POINTS_SOURCE_KEY"]
+__all__ = ["fill_inputs", "write_results", "set_setting", "CUT_POINTS_SOURCE_KEY"]
 
 _TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm"
 _LEFT = Alignment(horizontal="left")
@@ -286,38 +285,6 @@ def _league_rows(results: LeagueTables, org_type: str) -> list[list[object]]:
     return [list(row) for row in zip(*columns)]
 
 
-class TableRows(Protocol):
-    """Where :func:`write_results` puts the rows of its tables: openpyxl cells
-    (:class:`CellRows`), or straight into the sheet's XML (the package writer's sink)."""
-
-    def put(self, ws: Worksheet, first_row: int, rows: list[list[object]],
-            styles: list[str], wrapped: list[tuple[int, int]]) -> None:
-        """``rows`` from ``first_row`` down, from column A, a named style per column; the
-        cells at ``wrapped`` (row, column) also wrap their text (:data:`WRAPPED_TEXT`)."""
-
-
-class CellRows:
-    """Rows written as openpyxl cells.
-
-    ``cell.style = name`` searches the workbook's named styles for every cell; each name is
-    looked up once here and its style array copied into the other cells of the column.
-    """
-
-    def put(self, ws: Worksheet, first_row: int, rows: list[list[object]],
-            styles: list[str], wrapped: list[tuple[int, int]]) -> None:
-        arrays: dict[str, object] = {}
-        for r, row in enumerate(rows, start=first_row):
-            for c, (value, style) in enumerate(zip(row, styles), start=1):
-                cell = _put(ws, r, c, value)
-                if style in arrays:
-                    cell._style = copy(arrays[style])
-                else:
-                    cell.style = style
-                    arrays[style] = copy(cell._style)
-        for r, c in wrapped:
-            ws.cell(row=r, column=c).alignment = WRAPPED_TEXT
-
-
 def _write_rows(ws: Worksheet, rows: list[list[object]], styles: list[str], sink: TableRows,
                 first_row: int = 2, fit: Mapping[str, tuple[float, float]] | None = None) -> None:
     """Values with a named style per column; ``fit``: text columns sized from their content,
@@ -436,7 +403,7 @@ def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[st
     _write_league(wb, results, sink)
     _write_metric_scores(wb, results, sink)
     _write_cut_points(wb, results, sink)
-    write_dashboard(wb, results, settings_used)
+    write_dashboard(wb, results, settings_used, rows=sink)
     _write_about(wb, when, settings_used, results.notes)
     if SETTINGS_SHEET in wb.sheetnames:
         ws = wb[SETTINGS_SHEET]
