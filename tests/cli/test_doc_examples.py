@@ -28,7 +28,7 @@ def test_package_example_runs_and_shows_what_it_says():
 
 
 #: Modules beyond the engine whose docstrings hold examples.
-EXAMPLE_MODULES = ["xl_league.run_settings", "xl_league.vocabulary"]
+EXAMPLE_MODULES = ["xl_league.run_settings", "xl_league.vocabulary", "xl_league.xml_text"]
 
 
 @pytest.mark.parametrize("name", ["xl_league.engine", *ENGINE_MODULES, *EXAMPLE_MODULES])

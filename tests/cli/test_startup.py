@@ -51,3 +51,15 @@ def test_engine_names_are_still_exported_on_first_use():
 def test_help_imports_no_heavy_library(args):
     assert _heavy_modules_after(
         f"from xl_league.cli import main\nmain({args!r}, standalone_mode=False)") == []
+
+
+def test_a_recalculation_imports_no_web_client():
+    """``xml.sax.saxutils`` would bring ``urllib.request``, ``http.client`` and ``email`` (~30 ms
+    of start-up) for three string replacements: xl_league/xml_text.py does them."""
+    script = ("import sys, xl_league.workbook_io.recalc, xl_league.packs.clone\n"
+              "print([m for m in ('xml.sax.saxutils', 'urllib.request', 'http.client') "
+              "if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"

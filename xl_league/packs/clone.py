@@ -25,13 +25,13 @@ import re
 from functools import lru_cache
 import zipfile
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from openpyxl.compat import safe_string
 from openpyxl.packaging.core import DocumentProperties
 from openpyxl.worksheet.header_footer import HeaderFooterItem
 from openpyxl.xml.functions import tostring
 
+from ..xml_text import escape, unescape
 from .content import PackContent
 from .recorder import BookRecorder, SheetRecorder
 
@@ -289,7 +289,7 @@ def make_template(saved: bytes, recording: BookRecorder, content: PackContent) -
     for title, rid in re.findall(r'<sheet [^>]*name="([^"]+)"[^>]*r:id="(rId\d+)"', workbook):
         part = targets[rid].lstrip("/")
         part = part if part.startswith("xl/") else f"xl/{part}"
-        sheets[_unescape(title)] = _SheetXml.parse(part, by_name[part].decode())
+        sheets[unescape(title)] = _SheetXml.parse(part, by_name[part].decode())
     if [ws.title for ws in recording.sheets] != list(sheets):
         raise CloneMismatch("the template's sheets are not the recording's")
     n_charts = sum(len(ws.charts) for ws in recording.sheets)
@@ -300,6 +300,3 @@ def make_template(saved: bytes, recording: BookRecorder, content: PackContent) -
                         {c: by_name[c].decode() for c in charts})
 
 
-def _unescape(text: str) -> str:
-    return (text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<")
-            .replace("&gt;", ">").replace("&amp;", "&"))

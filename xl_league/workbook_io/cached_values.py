@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 from xml.parsers import expat
-from xml.sax.saxutils import escape
 
 from defusedxml.ElementTree import fromstring
 from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, get_column_letter
@@ -48,6 +47,7 @@ from openpyxl.utils.exceptions import CellCoordinatesException
 from openpyxl.workbook import Workbook
 
 from ..errors import WorkbookError
+from ..xml_text import escape
 from .layout import INPUT_SHEETS, METRICS_SHEET, SETTINGS_SHEET
 
 __all__ = ["CachedValue", "CachedValues", "SHEETS_READ", "read_cached_values",

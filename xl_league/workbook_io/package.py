@@ -34,12 +34,12 @@ import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape, unescape
 
 from defusedxml.ElementTree import fromstring
 from openpyxl import Workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from ..xml_text import escape, unescape
 from ..engine.pipeline import LeagueTables
 from .cached_values import SHEETS_READ, sheet_parts
 from .layout import (ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET,
@@ -435,7 +435,7 @@ _SHEET_TAG = re.compile(r"<sheet\b[^>]*?/?>")
 
 def _attr(tag: str, name: str) -> str | None:
     m = re.search(rf'(?:\s|^)(?:\w+:)?{name}="([^"]*)"', tag)
-    return unescape(m.group(1), {"&quot;": '"', "&apos;": "'"}) if m else None
+    return unescape(m.group(1)) if m else None
 
 
 class _Workbook:

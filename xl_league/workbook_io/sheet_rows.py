@@ -23,7 +23,6 @@ import math
 from collections.abc import Callable
 from copy import copy
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
 
 from openpyxl.cell import Cell, MergedCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -34,6 +33,7 @@ from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from ..xml_text import escape
 from .formatting import WRAPPED_TEXT
 
 __all__ = ["SheetRows", "XmlRows", "detach_plain_cells"]
