@@ -134,25 +134,41 @@ class SheetRows:
             by_row[r] = [(c, _cell_xml(f"{letter(c)}{r}", style_of(s) if s else 0, kind, value,
                                        epoch)) for c, s, kind, value in cells]
         for table in self.tables:
-            styles = [style_of(s) if s else 0 for s in table.styles]
-            for r, row in enumerate(table.rows, start=table.first_row):
-                if r in table.skipped:
-                    continue
-                out = by_row.setdefault(r, [])
-                for c, (value, style) in enumerate(zip(row, styles),
-                                                   start=table.first_column):
-                    wrap = table.wrapped.get((r, c))
-                    if wrap is not None:
-                        style = style_of(wrap)
-                    out.append((c, _table_cell_xml(ws, f"{letter(c)}{r}", style, value)))
+            self._table_xml(table, style_of, letter, by_row)
         rows: dict[int, bytes] = {}
         for r, cells in by_row.items():
-            cells.sort(key=lambda item: item[0])
+            if any(a[0] > b[0] for a, b in zip(cells, cells[1:])):   # a table beside cells
+                cells.sort(key=lambda item: item[0])
             attrs = {"r": str(r), **dict(ws.row_dimensions.get(r, {}))}
             head = "".join(f' {k}="{escape(str(v), _QUOTE)}"' for k, v in attrs.items())
             rows[r] = (f"<row{head}>" + "".join(xml for _, xml in cells)
                        + "</row>").encode("utf-8")
         return rows
+
+
+    def _table_xml(self, table: _Table, style_of: StyleMap, letter: Callable[[int], str],
+                   by_row: dict[int, list[tuple[int, str]]]) -> None:
+        """The cells of ``table`` into ``by_row``: a number or plain text written in one step
+        (what :func:`_table_cell_xml` would write), anything else through it."""
+        ws, isfinite, text_xml = self.ws, math.isfinite, _text_xml
+        columns = [(c, letter(c), f' s="{style_of(s)}"' if s else "", style_of(s) if s else 0)
+                   for c, s in enumerate(table.styles, start=table.first_column)]
+        for r, row in enumerate(table.rows, start=table.first_row):
+            if r in table.skipped:
+                continue
+            out = by_row.setdefault(r, [])
+            for (c, col, st, style), value in zip(columns, row):
+                if table.wrapped and (r, c) in table.wrapped:
+                    out.append((c, _table_cell_xml(ws, f"{col}{r}", style_of(
+                        table.wrapped[(r, c)]), value)))
+                elif type(value) is float and isfinite(value):
+                    out.append((c, f'<c r="{col}{r}"{st} t="n"><v>{value:.16g}</v></c>'))
+                elif type(value) is str and value and not value[0].isspace() \
+                        and not value[-1].isspace() and not ILLEGAL_CHARACTERS_RE.search(value):
+                    out.append((c, f'<c r="{col}{r}"{st} t="inlineStr"><is><t>{text_xml(value)}'
+                                   '</t></is></c>'))
+                else:
+                    out.append((c, _table_cell_xml(ws, f"{col}{r}", style, value)))
 
 
 class _Styles:
