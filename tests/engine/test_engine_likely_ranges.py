@@ -101,6 +101,18 @@ def test_chunk_size_does_not_change_the_result(monkeypatch, cells):
     pd.testing.assert_frame_equal(run(scores), expected)
 
 
+@pytest.mark.parametrize("workers", [0, 1, 2, 4])
+def test_threads_working_out_the_means_do_not_change_them(monkeypatch, workers):
+    """The draws are made in stream order whoever works out their means: bit-identical
+    ranges with no threads and with several, over many small chunks."""
+    scores = random_scores(n=15, k=9)
+    monkeypatch.setattr(likely_ranges_module, "_CHUNK_CELLS", 15 * 9 * 7)   # 7 replicates
+    monkeypatch.setattr(likely_ranges_module, "_workers", lambda *args: 0)
+    expected = run(scores)
+    monkeypatch.setattr(likely_ranges_module, "_workers", lambda *args: workers)
+    pd.testing.assert_frame_equal(run(scores), expected)
+
+
 def test_rank_range_reapplies_the_financial_override():
     # no spread in anyone's scores, so every replicate is the point estimate: T00 has the best
     # average but is in deficit, so it ranks in segment 3 in every replicate, not first

@@ -18,6 +18,11 @@ the work is batched.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 
@@ -43,11 +48,20 @@ def _replicate_means(block: np.ndarray, counts: np.ndarray, reps: int,
 
     Draw ``j`` of organisation ``i`` picks score ``floor(u · k_i)`` of its ``k_i`` scores;
     draws beyond ``k_i`` are made (so the random stream does not depend on the data) and
-    ignored. In place and through flat indices: no (reps, n, kmax) temporaries beyond the
-    draws, their indices and the picked scores.
+    ignored.
     """
     n, kmax = block.shape
-    u = rng.random((reps, n, kmax))
+    means = np.empty((reps, n))
+    _means_of_draws(block, counts, rng.random((reps, n, kmax)), means)
+    return means
+
+
+def _means_of_draws(block: np.ndarray, counts: np.ndarray, u: np.ndarray,
+                    out: np.ndarray) -> None:
+    """The means :func:`_replicate_means` makes of the draws ``u``, into ``out``. ``u`` is
+    overwritten. In place and through flat indices: no (reps, n, kmax) temporaries beyond
+    the draws, their indices and the picked scores."""
+    n, kmax = block.shape
     u *= counts[None, :, None]
     idx = u.astype(np.intp)
     del u
@@ -57,7 +71,41 @@ def _replicate_means(block: np.ndarray, counts: np.ndarray, reps: int,
     picked *= (np.arange(kmax)[None, :] < counts[:, None])[None, :, :]
     total = picked.sum(axis=2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means: np.ndarray = total / counts[None, :]
+        np.divide(total, counts[None, :], out=out)
+
+
+def _workers(replicates: int, draw_reps: int) -> int:
+    """Threads to work out the means on: one per core this process may use (up to 4); none
+    when the draws come in one chunk or there is one core."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else \
+        (os.cpu_count() or 1)
+    return 0 if replicates <= draw_reps or cores < 2 else min(4, cores)
+
+
+def _batch_means(block: np.ndarray, counts: np.ndarray, reps: int, draw_reps: int,
+                 rng: np.random.Generator, pool: ThreadPoolExecutor | None,
+                 workers: int = 0) -> np.ndarray:
+    """(reps, n) bootstrap means, drawn ``draw_reps`` replicates at a time.
+
+    The draws are made here, in stream order; with a ``pool`` each chunk's means are worked
+    out on another core while the next chunk is drawn (numpy lets go of the interpreter in
+    both), at most one chunk per worker ahead, so memory stays a few chunks. The means are those of
+    :func:`_replicate_means` on the same stream, bit for bit.
+    """
+    n, kmax = block.shape
+    means = np.empty((reps, n))
+    pending: deque[Future[None]] = deque()
+    for at in range(0, reps, draw_reps):
+        size = min(draw_reps, reps - at)
+        u = rng.random((size, n, kmax))
+        if pool is None:
+            _means_of_draws(block, counts, u, means[at:at + size])
+            continue
+        while len(pending) > workers:
+            pending.popleft().result()
+        pending.append(pool.submit(_means_of_draws, block, counts, u, means[at:at + size]))
+    for job in pending:
+        job.result()
     return means
 
 
@@ -108,21 +156,19 @@ def _likely_ranges(scores: pd.DataFrame, counted: list[str], types: pd.Series,
     keep = replicates if replicates <= batch_reps else _kept_per_tail(replicates, tail)
     averages = _Extremes(keep, len(ranked), replicates)
     positions = _Extremes(keep, len(ranked), replicates)
-    for start in range(0, replicates, batch_reps):
-        reps = min(batch_reps, replicates - start)
-        means = np.empty((reps, n))
-        for at in range(0, reps, draw_reps):
-            means[at:at + draw_reps] = _replicate_means(block, counts,
-                                                        min(draw_reps, reps - at), rng)
-        means = means[:, ranked]
-        avg = round_half_up(means, decimals)
-        seg = segment_of(avg, cuts)
-        seg = np.where(deficit[None, :] & (seg < cap_segment), float(cap_segment), seg)
-        key = np.round(seg * 10.0 + avg, 6)
-        del seg
-        averages.add(means)
-        del means
-        positions.add(_positions_within_types(key, type_codes, decimals))
+    workers = _workers(replicates, draw_reps)
+    with ThreadPoolExecutor(workers) if workers else contextlib.nullcontext() as pool:
+        for start in range(0, replicates, batch_reps):
+            reps = min(batch_reps, replicates - start)
+            means = _batch_means(block, counts, reps, draw_reps, rng, pool, workers)[:, ranked]
+            avg = round_half_up(means, decimals)
+            seg = segment_of(avg, cuts)
+            seg = np.where(deficit[None, :] & (seg < cap_segment), float(cap_segment), seg)
+            key = np.round(seg * 10.0 + avg, 6)
+            del seg
+            averages.add(means)
+            del means
+            positions.add(_positions_within_types(key, type_codes, decimals))
 
     lo, hi = averages.quantiles([tail, 1.0 - tail], method="linear")
     rlo, rhi = positions.quantiles([tail, 1.0 - tail], method="inverted_cdf")
