@@ -32,7 +32,7 @@ def xl_league_command() -> list[str]:
     for script in (Path(sys.executable).parent / "xl-league", shutil.which("xl-league")):
         if script and Path(script).is_file():
             return [str(script)]
-    return [sys.executable, "-c", "import sys; from xl_league.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "from xl_league.cli import run; run()"]
 
 
 def python_command(code: str, *args: object) -> list[str]:
