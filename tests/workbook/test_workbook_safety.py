@@ -1,4 +1,5 @@
-"""What openpyxl would drop on save is detected; a recalc in place refuses, to -o it warns."""
+"""What openpyxl would drop on save is detected; a recalc keeps it where it writes at the
+package level, and otherwise refuses in place and warns with -o."""
 
 from __future__ import annotations
 
@@ -110,7 +111,53 @@ def test_openpyxl_really_drops_what_is_listed(book, tmp_path):
 
 # --------------------------------------------------------------------------- recalc
 
-def test_recalc_in_place_refuses_and_leaves_the_file_byte_identical(book):
+def test_parts_outside_the_output_sheets_survive_a_recalc_in_place(book):
+    """The package writer copies every part it does not own byte for byte: what openpyxl
+    would drop (slicers, metadata, sparklines in a user's sheet) is kept, in place too."""
+    extra = {"xl/slicers/slicer1.xml": b"<slicers/>", "xl/metadata.xml": b"<metadata/>",
+             "xl/threadedComments/threadedComment1.xml": b"<tc/>",
+             "customXml/item1.xml": b"<DataMashup>AAA</DataMashup>"}
+    fingerprint = input_fingerprint(book)
+    for name, data in extra.items():
+        add_part(book, name, data)
+    part = add_sparklines(book, "About")
+    result = recalc_workbook(book)
+    assert not [w for w in result.warnings if "does not keep" in w]
+    with zipfile.ZipFile(book) as zf:
+        assert {name: zf.read(name) for name in extra} == extra
+        assert SPARKLINES in zf.read(part)
+    with pytest.warns(UserWarning, match="Sparkline"):   # openpyxl sees it, and cannot keep it
+        assert input_fingerprint(book) == fingerprint
+        wb = load_workbook(book)
+    assert wb["Acute league table"]["B2"].value in {"RA1", "RA4", "RA7"}
+
+
+def test_a_sparkline_on_an_output_sheet_is_refused_in_place(book):
+    """An output sheet is written anew: what sits in its own XML would be lost."""
+    part = add_sparklines(book, "Acute league table")
+    before = book.read_bytes()
+    with pytest.raises(WorkbookError) as err:
+        recalc_workbook(book)
+    assert str(err.value) == (
+        f"{book} holds parts that openpyxl would drop on saving: sparklines ({part}). "
+        "Nothing was written: write the results to another file instead "
+        "(xl-league recalc book.xlsx -o OTHER.xlsx)")
+    assert book.read_bytes() == before
+
+
+def unsupported_package(monkeypatch):
+    """Make the package writer give up, as it does for a package it cannot edit safely."""
+    from xl_league.workbook_io import package, recalc
+
+    def give_up(*args, **kwargs):
+        raise package.PackageUnsupported("forced by the test")
+
+    monkeypatch.setattr(recalc, "write_outputs_to_package", give_up)
+
+
+def test_recalc_in_place_refuses_and_leaves_the_file_byte_identical(book, monkeypatch):
+    """When the file must be written with openpyxl, losing parts in place is refused."""
+    unsupported_package(monkeypatch)
     add_part(book, "xl/slicers/slicer1.xml", b"<slicers/>")
     part = add_sparklines(book)
     before = book.read_bytes()
@@ -123,7 +170,8 @@ def test_recalc_in_place_refuses_and_leaves_the_file_byte_identical(book):
     assert book.read_bytes() == before
 
 
-def test_recalc_to_another_file_warns_and_keeps_the_original(book, tmp_path):
+def test_recalc_to_another_file_warns_and_keeps_the_original(book, tmp_path, monkeypatch):
+    unsupported_package(monkeypatch)
     add_part(book, "xl/metadata.xml", b"<metadata/>")
     before = book.read_bytes()
     fingerprint = input_fingerprint(book)
@@ -135,3 +183,10 @@ def test_recalc_to_another_file_warns_and_keeps_the_original(book, tmp_path):
     assert book.read_bytes() == before
     assert input_fingerprint(out) == fingerprint
     assert load_workbook(out)["Acute league table"]["B2"].value in {"RA1", "RA4", "RA7"}
+
+
+def test_a_sparkline_on_an_output_sheet_is_named_when_writing_elsewhere(book, tmp_path):
+    part = add_sparklines(book, "Acute league table")
+    result = recalc_workbook(book, tmp_path / "out.xlsx")
+    assert result.warnings[0] == (f"{tmp_path / 'out.xlsx'} does not keep these parts of "
+                                  f"book.xlsx: sparklines ({part})")

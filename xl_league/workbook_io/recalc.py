@@ -1,13 +1,14 @@
 """Recalculate a workbook: read its inputs, run the engine, rewrite its output sheets.
 
 :func:`recalc_workbook` reads the inputs straight from the file's XML (:mod:`.sheet_xml`),
-refuses (before writing anything) when an input is wrong, when the engine objects, or when
-saving in place would lose parts openpyxl cannot keep; otherwise :func:`write_outputs`
-rewrites only the output sheets at the level of the zip package (:mod:`.package`: every other
-part copied byte for byte) and saves atomically. Input sheets, the user's own sheets, defined
-names, formatting, charts and images come through unchanged, and formulas in the sheets read
-keep their cached values. A package that cannot be edited that way is written with openpyxl
-(see :mod:`.cached_values` for how cached values are kept there).
+refuses (before writing anything) when an input is wrong or the engine objects; otherwise
+:func:`write_outputs` rewrites only the output sheets at the level of the zip package
+(:mod:`.package`: every other part copied byte for byte) and saves atomically. Input sheets,
+the user's own sheets, defined names, formatting, charts, images, and what openpyxl cannot
+read (slicers, sparklines, threaded comments, Power Query, ...) come through unchanged, and
+formulas in the sheets read keep their cached values. A package that cannot be edited that
+way is written with openpyxl (see :mod:`.cached_values` for how cached values are kept
+there); saving in place is refused when that would lose parts.
 """
 
 from __future__ import annotations
@@ -15,15 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+import zipfile
 
 import pandas as pd
 
 from ..engine.pipeline import LeagueTables
 from ..errors import WorkbookError
 from ..run import Run, RunSettings, WorkbookProblems, open_run
-from .cached_values import SHEETS_READ, read_cached_values
+from .cached_values import SHEETS_READ, read_cached_values, sheet_parts
 from .cells import load
-from .layout import CUT_POINTS_SHEET, LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET
+from .layout import (CUT_POINTS_SHEET, LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS,
+                     METRIC_SCORES_SHEET, OUTPUT_SHEETS)
 from .package import PackageUnsupported, write_outputs_to_package
 from .reader import BookInputs
 from .safety import WORKBOOK_SUFFIXES, check_file, unsupported_parts
@@ -31,7 +34,8 @@ from .skip_outputs import without_output_cells
 from .files import save_atomic
 from .writer import write_results
 
-__all__ = ["recalc_workbook", "write_outputs", "RecalcResult", "read_results"]
+__all__ = ["recalc_workbook", "write_outputs", "RecalcResult", "read_results",
+           "PartsWouldBeLost"]
 
 #: progress(step description, steps done, total steps)
 Progress = Callable[[str, int, int], None]
@@ -75,7 +79,7 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None,
 
     Raises :class:`~xl_league.run.WorkbookProblems` (one line per problem) when inputs are
     wrong, and :class:`WorkbookError` when the engine objects (naming the cell where it can)
-    or when saving in place would drop parts openpyxl cannot keep (suggesting ``-o``); in
+    or when saving in place would drop parts (:func:`write_outputs`; suggesting ``-o``); in
     every such case nothing is written. ``settings`` override the workbook's Settings for
     this run; they are recorded on the About sheet (not in Settings), so later readers of
     the workbook show what this recalculation wrote.
@@ -89,15 +93,6 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None,
     src = check_file(path)
     dest = _destination(src, out)
     in_place = dest.resolve() == src.resolve()
-    lost = unsupported_parts(src)
-    warnings: list[str] = []
-    if lost and in_place:
-        raise WorkbookError(
-            f"{src} holds parts that openpyxl would drop on saving: {'; '.join(lost)}. "
-            f"Nothing was written: write the results to another file instead "
-            f"(xl-league recalc {src.name} -o OTHER{src.suffix})")
-    if lost:
-        warnings.append(f"{dest} does not keep these parts of {src.name}: {'; '.join(lost)}")
     step(0)
     step(1)
     try:
@@ -108,7 +103,17 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None,
             f"{src} was not recalculated and is unchanged: {n} problem"
             f"{'s' if n != 1 else ''} to correct first")) from None
     step(2)
-    write_outputs(src, dest, run.results, run.about_rows(), saving=lambda: step(3))
+    try:
+        lost = write_outputs(src, dest, run.results, run.about_rows(), saving=lambda: step(3),
+                             refuse_losses=in_place)
+    except PartsWouldBeLost as exc:
+        raise WorkbookError(
+            f"{src} holds parts that openpyxl would drop on saving: {'; '.join(exc.lost)}. "
+            f"Nothing was written: write the results to another file instead "
+            f"(xl-league recalc {src.name} -o OTHER{src.suffix})") from None
+    warnings: list[str] = []
+    if lost:
+        warnings.append(f"{dest} does not keep these parts of {src.name}: {'; '.join(lost)}")
     warnings.extend(run.warnings)
     step_done = len(steps)
     if progress is not None:
@@ -116,15 +121,42 @@ def recalc_workbook(path: str | Path, out: str | Path | None = None,
     return RecalcResult(run=run, written_to=dest, warnings=tuple(warnings))
 
 
+class PartsWouldBeLost(Exception):
+    """Writing would drop these parts of the workbook (one line per kind); nothing written."""
+
+    def __init__(self, lost: list[str]):
+        super().__init__("; ".join(lost))
+        self.lost = lost
+
+
 def write_outputs(src: Path, dest: Path, results: LeagueTables,
-                  shown: dict[str, object], *, saving: Callable[[], None] | None = None) -> None:
-    """Write the output sheets of ``src`` to ``dest``: at the level of the zip package (every
-    part xl-league does not own copied unchanged), or with openpyxl for a package that cannot
-    be edited safely that way (:class:`~.package.PackageUnsupported`)."""
-    try:
-        write_outputs_to_package(src, dest, results, shown, saving=saving)
-    except PackageUnsupported:
-        _write_with_openpyxl(src, dest, results, shown)
+                  shown: dict[str, object], *, saving: Callable[[], None] | None = None,
+                  refuse_losses: bool = False) -> list[str]:
+    """Write the output sheets of ``src`` to ``dest``; what of ``src`` it could not keep.
+
+    At the level of the zip package when it can: every part xl-league does not own is copied
+    unchanged, so slicers, sparklines, threaded comments, Power Query and the like in the
+    user's sheets survive; only what sits inside an output sheet's own XML (a sparkline typed
+    on a league table) would be lost. Otherwise (:class:`~.package.PackageUnsupported`) with
+    openpyxl, which drops what :func:`~.safety.unsupported_parts` lists. With
+    ``refuse_losses`` a loss raises :class:`PartsWouldBeLost` before anything is written.
+    """
+    with zipfile.ZipFile(src) as zf:
+        output_parts = [part for name, part in sheet_parts(zf).items()
+                        if name in OUTPUT_SHEETS]
+    lost = unsupported_parts(src, sheets=output_parts)
+    if not lost:
+        try:
+            write_outputs_to_package(src, dest, results, shown, saving=saving)
+            return []
+        except PackageUnsupported:
+            lost = unsupported_parts(src)
+    else:
+        lost = unsupported_parts(src)
+    if lost and refuse_losses:
+        raise PartsWouldBeLost(lost)
+    _write_with_openpyxl(src, dest, results, shown)
+    return lost
 
 
 def _write_with_openpyxl(src: Path, dest: Path, results: LeagueTables,

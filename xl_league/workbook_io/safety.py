@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
 from ..errors import WorkbookError
@@ -245,14 +245,19 @@ def _check_input_sizes(p: Path, zf: zipfile.ZipFile) -> None:
                 "per metric are needed): delete the columns that are not inputs")
 
 
-def unsupported_parts(path: str | Path) -> list[str]:
+def unsupported_parts(path: str | Path, sheets: Collection[str] | None = None) -> list[str]:
     """What openpyxl would drop if it saved ``path``: one line per kind, naming the parts.
 
     Empty when a load-and-save keeps everything (charts, images, comments, tables, data
     validation, conditional formatting, defined names, pivot tables are kept; VBA is kept for
     ``.xlsm`` files, which are loaded with ``keep_vba=True``).
+
+    With ``sheets`` (worksheet part names), only what the XML of those sheets holds: what is
+    lost when just those sheets are written anew and every other part is copied unchanged.
     """
     p = check_file(path)
+    if sheets is not None:
+        return _in_sheets(p, sheets)
     found: dict[str, list[str]] = {}
 
     def add(kind: str, part: str) -> None:
@@ -283,4 +288,22 @@ def unsupported_parts(path: str | Path) -> list[str]:
                 for marker, kind in _SHEET_MARKERS:
                     if marker in data:
                         add(kind, name)
+    return _lines(found)
+
+
+def _lines(found: dict[str, list[str]]) -> list[str]:
     return [f"{kind} ({', '.join(sorted(set(parts)))})" for kind, parts in found.items()]
+
+
+def _in_sheets(path: Path, sheets: Collection[str]) -> list[str]:
+    """:func:`unsupported_parts` of the XML of the worksheet parts ``sheets`` alone."""
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        for name in sheets:
+            if name in names:
+                data = zf.read(name)
+                for marker, kind in _SHEET_MARKERS:
+                    if marker in data:
+                        found.setdefault(kind, []).append(name)
+    return _lines(found)
