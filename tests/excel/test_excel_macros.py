@@ -180,6 +180,34 @@ def test_bad_cells_are_listed_on_a_problems_sheet_and_nothing_is_written(demo_bo
         "No problems: the recalculation finished at ")
 
 
+def test_a_users_own_dashboard_sheet_is_refused_as_the_cli_refuses_it(demo_book, tmp_path):
+    path = copy_of(demo_book, tmp_path)
+    wb = openpyxl.load_workbook(path)
+    wb.remove(wb["Dashboard"])
+    mine = wb.create_sheet("dashboard")
+    mine["A1"], mine["B2"] = "My board KPIs", 42
+    wb.save(path)
+    book = OpenpyxlBook.open(path)
+    before = {n: sheet_grid(book.wb, n) for n in book.wb.sheetnames}
+    report = macros.recalculate(book)
+    assert not report.ok
+    with pytest.raises(Exception) as cli:                          # the CLI's very message
+        recalc_workbook(path, tmp_path / "out.xlsx")
+    assert report.problems == (str(cli.value),)
+    assert "sheet named 'dashboard' that xl-league did not write" in report.problems[0]
+    for name in before:
+        if name != macros.PROBLEMS_SHEET:
+            assert sheet_grid(book.wb, name) == before[name], name
+
+
+def test_a_dashboard_the_macro_wrote_is_its_own_to_rewrite(demo_book, tmp_path):
+    book = OpenpyxlBook.open(copy_of(demo_book, tmp_path))
+    assert macros.recalculate(book).ok
+    assert book.sheets["Dashboard"].range("A1").value.startswith(
+        "Dashboard: NHS Oversight Framework league tables")
+    assert macros.recalculate(book).ok                             # again: recognised as ours
+
+
 def _letter(ws, heading: str) -> str:
     return openpyxl.utils.get_column_letter(_column(ws, heading))
 

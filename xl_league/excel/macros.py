@@ -24,13 +24,14 @@ from typing import Any
 
 from ..engine.pipeline import LeagueTables
 from ..errors import XlLeagueError
-from ..workbook_io.layout import (ABOUT_SHEET, INPUT_SHEETS, METRICS_SHEET, OUTPUT_SHEETS,
-                                  SETTINGS_SHEET)
+from ..workbook_io.dashboard import looks_like_our_dashboard, not_our_dashboard
+from ..workbook_io.layout import (ABOUT_SHEET, DASHBOARD_SHEET, INPUT_SHEETS, METRICS_SHEET,
+                                  OUTPUT_SHEETS, SETTINGS_SHEET)
 from ..run import Run, RunSettings, WorkbookProblems, open_run
 from ..workbook_io.reader import BookInputs, read_inputs
 from ..workbook_io.writer import write_results
-from .book_adapter import (copy_changes, copy_sheet, has_sheet, quiet_app, sheet_values,
-                           to_openpyxl, write_rows)
+from .book_adapter import (copy_changes, copy_sheet, has_sheet, quiet_app, sheet_names,
+                           sheet_values, to_openpyxl, write_rows)
 from .log import log_exception
 
 __all__ = ["MacroReport", "recalculate", "build_packs", "read_book_inputs", "compute",
@@ -147,6 +148,7 @@ def recalculate(book: Any, *, cut_points: Sequence[float] | None = None,
     """
     run = compute(book, RunSettings(cut_points, replicates, seed))  # type: ignore[arg-type]
     inputs, results = run.inputs, run.results
+    _check_dashboard(book)
     when = recalculated_at or _now()
     kept = [n for n in (ABOUT_SHEET, SETTINGS_SHEET) if has_sheet(book, n)]
     before = {n: sheet_values(book, n) for n in kept}
@@ -167,6 +169,14 @@ def recalculate(book: Any, *, cut_points: Sequence[float] | None = None,
                + f" at {when:%H:%M}")
     return MacroReport(True, summary, warnings=tuple(warnings), sheets_written=tuple(written),
                        results=results)
+
+
+def _check_dashboard(book: Any) -> None:
+    """A sheet called Dashboard that xl-league did not write is the user's: the recalculation
+    is refused before anything is written, as ``xl-league recalc`` refuses it."""
+    name = next((n for n in sheet_names(book) if n.lower() == DASHBOARD_SHEET.lower()), None)
+    if name is not None and not looks_like_our_dashboard(book.sheets[name].range("A1").value):
+        raise XlLeagueError(not_our_dashboard(name))
 
 
 def packs_folder(book: Any) -> Path:

@@ -55,13 +55,15 @@ from .table_rows import CellRows, TableRows
 from .layout import (ABOUT_SHEET, DASHBOARD_SHEET, LEAGUE_SHEETS, SEGMENT_COLOURS,
                      STYLE_CENTRED, STYLE_HEADER, STYLE_SCORE, STYLE_TEXT, STYLE_WHOLE)
 
-__all__ = ["write_dashboard", "dashboard_placeholder", "is_our_dashboard", "PAGE_ROWS",
+__all__ = ["write_dashboard", "dashboard_placeholder", "is_our_dashboard",
+           "looks_like_our_dashboard", "not_our_dashboard", "PAGE_ROWS",
            "DATA_COLUMN", "SEGMENTS", "BIN_WIDTH", "MARKER_NAME"]
 
 #: A name local to the Dashboard that xl-league writes: a sheet of that name without it is a
 #: user's own, which a recalculation must not replace. (A defined name lives in the workbook
 #: part, so it is seen even when the sheet's cells are not loaded.)
 MARKER_NAME = "xlLeagueDashboard"
+_TITLE = "NHS Oversight Framework league tables"
 
 #: Rows of one printed page (one chart group); the page breaks fall after each block.
 PAGE_ROWS = 42
@@ -559,6 +561,24 @@ def _position_step(n: int) -> int:
 
 # --------------------------------------------------------------------------- the sheet
 
+def not_our_dashboard(sheet: str) -> str:
+    """What to tell a user whose own sheet is called Dashboard."""
+    return (f"the workbook has a sheet named {sheet!r} that xl-league did not write, and each "
+            f"recalculation writes its own {DASHBOARD_SHEET!r} sheet: rename your sheet (e.g. "
+            f"'My dashboard'), then recalculate; nothing was changed")
+
+
+def looks_like_our_dashboard(first_cell: object) -> bool:
+    """Whether a Dashboard sheet whose A1 holds ``first_cell`` is one xl-league wrote: its
+    title (the template's "Dashboard", a recalculation's "Dashboard: NHS Oversight
+    Framework league tables…"), or nothing at all. For hosts that show values but not the
+    marker name (the macros write a dashboard's values, not its names)."""
+    if first_cell is None or first_cell == "":
+        return True
+    return isinstance(first_cell, str) and (first_cell == "Dashboard" or first_cell.startswith(
+        f"Dashboard: {_TITLE}"))
+
+
 def is_our_dashboard(ws: Worksheet) -> bool:
     """Whether ``ws`` is a Dashboard written by xl-league (it carries the marker name)."""
     return MARKER_NAME in ws.defined_names
@@ -579,10 +599,7 @@ def _fresh_sheet(wb: Workbook) -> Worksheet:
     if sheet is not None:
         old = wb[sheet]
         if not is_our_dashboard(old):
-            raise WorkbookError(
-                f"the workbook has a sheet named {sheet!r} that xl-league did not write, and "
-                f"each recalculation writes its own {DASHBOARD_SHEET!r} sheet: rename your "
-                f"sheet (e.g. 'My dashboard'), then recalculate; nothing was changed")
+            raise WorkbookError(not_our_dashboard(sheet))
         index = wb.index(old)
         wb.remove(old)
     else:
@@ -666,7 +683,7 @@ def write_dashboard(wb: Workbook, results: LeagueTables,
     _STYLE_ARRAYS.clear()   # a user may have restyled the named styles since the last run
     _widths(ws)
     area = _DataArea(ws)
-    title = "NHS Oversight Framework league tables" + (f", {quarter}" if quarter else "")
+    title = _TITLE + (f", {quarter}" if quarter else "")
 
     # page 1: the national summary and the segments by type
     _page_title(ws, 1, f"Dashboard: {title}")
