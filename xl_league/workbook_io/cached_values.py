@@ -261,19 +261,19 @@ def _parse(zf: zipfile.ZipFile, part: str, handler, *, end=None, text=None) -> N
                             "Excel and save it as .xlsx") from None
 
 
-def _shared_strings(zf: zipfile.ZipFile, wanted: set[int]) -> dict[int, str]:
-    """The ``wanted`` entries of the shared-strings part (phonetic runs left out)."""
+def shared_strings(zf: zipfile.ZipFile) -> list[str]:
+    """Every entry of the shared-strings part, as written: the text of its ``<t>`` and its
+    runs' ``<t>``, phonetic runs (``<rPh>``) left out. The one reader of that part."""
     part = next((n for n in zf.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
     if part is None:
-        return {}
-    out: dict[int, str] = {}
-    state = {"index": -1, "phonetic": 0, "in_text": False}
+        return []
+    out: list[str] = []
+    state = {"phonetic": 0, "in_text": False}
     parts: list[str] = []
 
     def start(name: str, _pairs: list[str]) -> None:
         tag = _local(name)
         if tag == "si":
-            state["index"] += 1
             parts.clear()
         elif tag == "rPh":
             state["phonetic"] += 1
@@ -282,15 +282,15 @@ def _shared_strings(zf: zipfile.ZipFile, wanted: set[int]) -> dict[int, str]:
 
     def end(name: str) -> None:
         tag = _local(name)
-        if tag == "si" and state["index"] in wanted:
-            out[state["index"]] = "".join(parts)
+        if tag == "si":
+            out.append("".join(parts))
         elif tag == "rPh":
             state["phonetic"] -= 1
         elif tag == "t":
             state["in_text"] = False
 
     def text(data: str) -> None:
-        if state["in_text"] and state["index"] in wanted:
+        if state["in_text"]:
             parts.append(data)
 
     _parse(zf, part, start, end=end, text=text)
@@ -310,6 +310,7 @@ def read_cached_values(path: str | Path, sheets: Iterable[str] | None = None) ->
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         raise WorkbookError(f"{path} could not be read as a workbook ({exc})") from None
+    strings: list[str] | None = None   # read once, when a formula's value is a shared string
     with zf:
         for title, part in sheet_parts(zf).items():
             if (wanted is not None and title not in wanted) or not _has_formula(zf, part):
@@ -318,9 +319,9 @@ def read_cached_values(path: str | Path, sheets: Iterable[str] | None = None) ->
             _parse(zf, part, scan.start, end=scan.end, text=scan.text)
             found = dict(scan.found)
             if scan.shared:
-                strings = _shared_strings(zf, {index for index, _ in scan.shared.values()})
+                strings = shared_strings(zf) if strings is None else strings
                 for ref, (index, formula) in scan.shared.items():
-                    if index in strings:
+                    if 0 <= index < len(strings):
                         found[ref] = CachedValue(strings[index], "str", formula)
             if found:
                 out[title] = found

@@ -35,7 +35,7 @@ from openpyxl.utils.cell import column_index_from_string, get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601
 
 from ..errors import WorkbookError
-from .cached_values import _chunks, _local, _parser, _Refused, sheet_parts
+from .cached_values import _chunks, _local, _parser, _Refused, shared_strings, sheet_parts
 from .cells import RawCell, _load_failure
 from .safety import ENTITIES_REFUSED
 
@@ -89,39 +89,8 @@ class _Styles:
 
 
 def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
-    """Every shared string, as openpyxl reads it: the text of its ``<t>`` and its runs' ``<t>``,
-    phonetic runs (``<rPh>``) left out, ``x005F_`` escapes removed."""
-    name = next((n for n in zf.namelist() if n.lower() == "xl/sharedstrings.xml"), None)
-    if name is None:
-        return []
-    strings: list[str] = []
-    parts: list[str] = []
-    depth = {"phonetic": 0, "text": False}
-
-    def start(tag: str, _attrs) -> None:
-        tag = _local(tag)
-        if tag == "si":
-            parts.clear()
-        elif tag == "rPh":
-            depth["phonetic"] += 1
-        elif tag == "t" and not depth["phonetic"]:
-            depth["text"] = True
-
-    def end(tag: str) -> None:
-        tag = _local(tag)
-        if tag == "si":
-            strings.append("".join(parts).replace("x005F_", ""))
-        elif tag == "rPh":
-            depth["phonetic"] -= 1
-        elif tag == "t":
-            depth["text"] = False
-
-    def text(data: str) -> None:
-        if depth["text"]:
-            parts.append(data)
-
-    _run(zf, name, start, end, text)
-    return strings
+    """Every shared string as openpyxl reads it: ``x005F_`` escapes removed."""
+    return [text.replace("x005F_", "") for text in shared_strings(zf)]
 
 
 def _run(zf: zipfile.ZipFile, part: str, start, end, text) -> None:
