@@ -6,6 +6,9 @@ with their series references)."""
 from __future__ import annotations
 
 import io
+import multiprocessing
+import re
+import sys
 import zipfile
 
 import pytest
@@ -13,6 +16,7 @@ from openpyxl import load_workbook
 from openpyxl.xml.functions import tostring
 
 from test_packs import synthetic_results
+import xl_league.packs as packs_module
 from xl_league.packs import clone as clone_module
 from xl_league.packs import build_pack, record_pack, write_packs
 from xl_league.packs.clone import CloneMismatch, make_template
@@ -156,3 +160,44 @@ def test_a_pack_laid_out_otherwise_is_not_cloned(results, tmp_path):
     restyled.sheets[1].cells[(5, 1)].style = "xl_title"
     with pytest.raises(CloneMismatch):
         template.clone(restyled, c2)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="packs are forked on Linux")
+def test_packs_shared_out_among_forked_workers_equal_packs_written_here(results, tmp_path,
+                                                                         monkeypatch):
+    """Every organisation's pack, written by two forked workers (after this process built each
+    type's template) and here: the same files, part for part, in the same order, with
+    progress counted to the end."""
+    here = write_packs(results, tmp_path / "here", quarter="Q2 2025/26")
+    monkeypatch.setattr(packs_module, "_POOL_MINIMUM", 1)
+    monkeypatch.setattr(packs_module, "_pool_workers", lambda n: 2)
+    ticks: list[tuple[int, int]] = []
+    forked = write_packs(results, tmp_path / "forked", quarter="Q2 2025/26",
+                         progress=lambda done, total: ticks.append((done, total)))
+    assert [p.name for p in forked] == [p.name for p in here]
+    assert ticks[-1] == (len(here), len(here)) and ticks == sorted(ticks)
+    for mine, theirs in zip(forked, here):
+        with zipfile.ZipFile(mine) as a, zipfile.ZipFile(theirs) as b:
+            assert a.namelist() == b.namelist()
+            for name in a.namelist():
+                assert _timeless(a.read(name)) == _timeless(b.read(name)), (mine.name, name)
+
+
+def _timeless(part: bytes) -> bytes:
+    """A part with the times it was written (docProps/core.xml) left out."""
+    return re.sub(rb"<dcterms:(created|modified)\b[^>]*>[^<]*</dcterms:\1>", b"", part)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="packs are forked on Linux")
+def test_a_worker_failing_fails_the_run(results, tmp_path, monkeypatch):
+    monkeypatch.setattr(packs_module, "_pool_workers", lambda n: 2)
+    monkeypatch.setattr(packs_module, "_save_atomic", _refuse_some)
+    with pytest.raises(OSError, match="disk full"):
+        write_packs(results, tmp_path / "failing", quarter="Q2 2025/26")
+
+
+def _refuse_some(pack, path):
+    """Fails in a worker process only (the first pack of each type is written here)."""
+    if multiprocessing.parent_process() is not None:
+        raise OSError(f"disk full writing {path.name}")
+    path.write_bytes(pack if isinstance(pack, bytes) else b"")

@@ -16,14 +16,20 @@ later): values, native charts and native formulas only. Sheets::
 'RX1 - Fictional City Hospitals NHS FT.xlsx'
 
 Speed: one pack per type is built by openpyxl; the type's other packs are clones of it with
-their own cells patched in (``clone.py``), the same content at a fraction of the cost.
+their own cells patched in (``clone.py``), the same content at a fraction of the cost; on
+Linux with two cores or more, 40 packs or more are shared out among forked workers.
 """
 
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
 import re
+import sys
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from itertools import chain
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -178,33 +184,96 @@ def write_packs(results: LeagueTables, out_dir: Path, *, codes: list[str] | None
     except OSError as exc:
         raise WorkbookError(f"cannot create the output folder {str(out)!r}: {exc.strerror}") from None
     stats = peer_statistics(results)
-    domain_medians = domain_peer_medians(results)
-    figures = RunFigures(results, stats, domain_medians)
-    leagues: dict[str, list[list]] = {}
-    templates: dict[str, PackTemplate | None] = {}
-    paths: list[Path] = []
-    for done, code in enumerate(todo, start=1):
-        content = pack_content(results, code, stats, domain_medians, quarter=quarter,
-                               figures=figures)
-        org_type = content.org_type
-        if org_type not in leagues:
-            leagues[org_type] = league_rows(results, org_type, include_peer_detail)
-        trend = trend_rows(code, org_type, quarters) if quarters is not None else None
-        pack = _cloned(templates.get(org_type), content, leagues[org_type],
-                       include_peer_detail, trend) if clone else None
-        if pack is None:
-            pack = build_pack(content, leagues[org_type], include_peer_detail=include_peer_detail,
-                              trend=trend)
-            if clone and org_type not in templates:
-                pack = _saved(pack)
-                templates[org_type] = _template(pack, content, leagues[org_type],
-                                                include_peer_detail, trend)
-        path = out / pack_filename(code, content.name)
-        _save_atomic(pack, path)
-        paths.append(path)
+    job = _PackJob(results, out, stats, domain_peer_medians(results), quarter, quarters,
+                   include_peer_detail, clone)
+    # the first pack of each type is built here (its type's template for the others to clone)
+    first = {results.league.at[code, "type"]: code for code in reversed(todo)}
+    firsts = [code for code in todo if first[results.league.at[code, "type"]] == code]
+    rest = [code for code in todo if code not in set(firsts)]
+    written: dict[str, Path] = {}
+    for done, (code, path) in enumerate(chain(((c, job.write(c)) for c in firsts),
+                                              zip(rest, job.write_all(rest))), start=1):
+        written[code] = path
         if progress is not None:
             progress(done, len(todo))
-    return paths
+    return [written[code] for code in todo]
+
+
+#: Fewer packs than this are written in this process: starting workers would cost more.
+_POOL_MINIMUM = 40
+#: The job the pool's workers inherit when forked (set only while the pool runs).
+_FORKED_JOB: "_PackJob | None" = None
+
+
+class _PackJob:
+    """Everything a pack needs from this run, and the per-type templates and league rows built
+    so far; :meth:`write` writes one organisation's pack."""
+
+    def __init__(self, results: LeagueTables, out: Path, stats, domain_medians,
+                 quarter: str | None, quarters, include_peer_detail: bool, clone: bool):
+        self.results, self.out, self.stats = results, out, stats
+        self.domain_medians, self.quarter, self.quarters = domain_medians, quarter, quarters
+        self.include_peer_detail, self.clone = include_peer_detail, clone
+        self.figures = RunFigures(results, stats, domain_medians)
+        self.leagues: dict[str, list[list]] = {}
+        self.templates: dict[str, PackTemplate | None] = {}
+
+    def write(self, code: str) -> Path:
+        content = pack_content(self.results, code, self.stats, self.domain_medians,
+                               quarter=self.quarter, figures=self.figures)
+        org_type = content.org_type
+        if org_type not in self.leagues:
+            self.leagues[org_type] = league_rows(self.results, org_type,
+                                                 self.include_peer_detail)
+        league = self.leagues[org_type]
+        trend = trend_rows(code, org_type, self.quarters) if self.quarters is not None else None
+        pack = _cloned(self.templates.get(org_type), content, league, self.include_peer_detail,
+                       trend) if self.clone else None
+        if pack is None:
+            pack = build_pack(content, league, include_peer_detail=self.include_peer_detail,
+                              trend=trend)
+            if self.clone and org_type not in self.templates:
+                pack = _saved(pack)
+                self.templates[org_type] = _template(pack, content, league,
+                                                     self.include_peer_detail, trend)
+        path = self.out / pack_filename(code, content.name)
+        _save_atomic(pack, path)
+        return path
+
+    def write_all(self, codes: list[str]) -> Iterable[Path]:
+        """The packs of ``codes``, in order: on every core this process may use where the
+        operating system can fork it (Linux) and there are enough packs to share out, each
+        worker starting from this job as it is (its templates built); here otherwise."""
+        workers = _pool_workers(len(codes))
+        if not workers:
+            return (self.write(code) for code in codes)
+        return self._forked(codes, workers)
+
+    def _forked(self, codes: list[str], workers: int) -> Iterable[Path]:
+        global _FORKED_JOB
+        _FORKED_JOB = self
+        try:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=context) as pool:
+                yield from pool.map(_write_forked, codes,
+                                    chunksize=max(1, len(codes) // (4 * workers)))
+        finally:
+            _FORKED_JOB = None
+
+
+def _write_forked(code: str) -> Path:
+    assert _FORKED_JOB is not None, "a pack worker started without its job"
+    return _FORKED_JOB.write(code)
+
+
+def _pool_workers(packs: int) -> int:
+    """Worker processes for ``packs`` packs: one per core (up to 8) on Linux with two cores or
+    more and at least :data:`_POOL_MINIMUM` packs; none otherwise (on Windows and macOS a
+    worker would start a fresh Python and import pandas again: ~1 s each)."""
+    if packs < _POOL_MINIMUM or not sys.platform.startswith("linux"):
+        return 0
+    cores = len(os.sched_getaffinity(0))
+    return min(8, cores) if cores >= 2 else 0
 
 
 def _saved(wb: Workbook) -> bytes:
