@@ -51,7 +51,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..engine.pipeline import LeagueTables
 from ..errors import WorkbookError
-from .table_rows import CellRows, TableRows
+from .table_rows import CellRows, TableRows, put_value
 from .layout import (ABOUT_SHEET, DASHBOARD_SHEET, LEAGUE_SHEETS, SEGMENT_COLOURS,
                      STYLE_CENTRED, STYLE_HEADER, STYLE_SCORE, STYLE_TEXT, STYLE_WHOLE)
 
@@ -95,9 +95,7 @@ _STYLE_ARRAYS: dict[tuple[int, str], object] = {}
 
 def _text(ws: Worksheet, row: int, col: int, value: object, style: str | None = None):
     """A cell holding ``value``; text stays text (an organisation named ``=X`` is no formula)."""
-    cell = ws.cell(row=row, column=col, value=value)
-    if isinstance(value, str) and cell.data_type == "f":
-        cell.data_type = "s"
+    cell = put_value(ws, row, col, value)
     if style:
         key = (id(ws.parent), style)
         if key in _STYLE_ARRAYS:

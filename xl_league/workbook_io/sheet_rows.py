@@ -35,6 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..xml_text import escape
 from .formatting import WRAPPED_TEXT
+from .table_rows import put_value
 
 __all__ = ["SheetRows", "XmlRows", "detach_plain_cells"]
 
@@ -254,9 +255,7 @@ def _cells_back(ws: Worksheet, sheet: SheetRows, special: set[int]) -> None:
                 continue
             table.skipped.add(r)
             for c, value in enumerate(row, start=table.first_column):
-                cell = ws.cell(row=r, column=c, value=value)
-                if isinstance(value, str) and cell.data_type == "f":
-                    cell.data_type = "s"
+                cell = put_value(ws, r, c, value)
                 style = table.wrapped.get((r, c), table.styles[c - table.first_column])
                 if style:
                     cell._style = copy(arrays[style])

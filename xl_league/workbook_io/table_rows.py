@@ -15,7 +15,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .formatting import WRAPPED_TEXT
 
-__all__ = ["TableRows", "CellRows"]
+__all__ = ["TableRows", "CellRows", "put_value"]
+
+
+def put_value(ws: Worksheet, row: int, column: int, value: object):
+    """``value`` into a cell; text stays text (openpyxl alone makes any ``=…`` a formula, so an
+    organisation named ``=HYPERLINK(…)`` would become a live formula in the workbook)."""
+    cell = ws.cell(row=row, column=column, value=value)
+    if isinstance(value, str) and cell.data_type == "f":
+        cell.data_type = "s"
+    return cell
 
 
 class TableRows(Protocol):
@@ -40,9 +49,7 @@ class CellRows:
         arrays: dict[str, object] = {}
         for r, row in enumerate(rows, start=first_row):
             for c, (value, style) in enumerate(zip(row, styles), start=first_column):
-                cell = ws.cell(row=r, column=c, value=value)
-                if isinstance(value, str) and cell.data_type == "f":
-                    cell.data_type = "s"
+                cell = put_value(ws, r, c, value)
                 if style in arrays:
                     cell._style = copy(arrays[style])
                 else:

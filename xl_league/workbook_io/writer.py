@@ -35,7 +35,7 @@ from .dashboard import write_dashboard
 from .formatting import (apply_text_fit, fit_text, format_cut_points_sheet,
                          format_league_sheet, format_metric_scores_sheet, register_styles,
                          write_heading_row)
-from .table_rows import CellRows, TableRows
+from .table_rows import CellRows, TableRows, put_value
 from .layout import (metric_note, ABOUT_LAST_RECALCULATED, ABOUT_SETTINGS_ROW, ABOUT_SHEET, CUT_POINTS_SHEET,
                      INPUT_FIXED_COLUMNS, INPUT_ROWS, INPUT_SHEETS, LAST_RECALCULATED_KEY,
                      LEAGUE_SHEETS, LEAGUE_TABLE_COLUMNS, METRIC_SCORES_SHEET, SETTINGS_SHEET,
@@ -45,15 +45,6 @@ __all__ = ["fill_inputs", "write_results", "set_setting", "CUT_POINTS_SOURCE_KEY
 
 _TIMESTAMP_FORMAT = "yyyy-mm-dd hh:mm"
 _LEFT = Alignment(horizontal="left")
-
-
-def _put(ws: Worksheet, row: int, column: int, value: object):
-    """``value`` into a cell; text stays text (openpyxl alone makes any ``=…`` a formula, so an
-    organisation named ``=HYPERLINK(…)`` would become a live formula in the workbook)."""
-    cell = ws.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and cell.data_type == "f":
-        cell.data_type = "s"
-    return cell
 
 
 # --------------------------------------------------------------------------- inputs
@@ -185,7 +176,7 @@ def fill_inputs(wb: Workbook, organisations: pd.DataFrame, values: pd.DataFrame,
                 value = _flag_text(raw) if key in ("in_deficit", "in_rsp") else (
                     None if _blank(raw) else str(raw))
                 try:
-                    _put(ws, r, headings[heading], value)
+                    put_value(ws, r, headings[heading], value)
                 except IllegalCharacterError:
                     raise InputError(f"organisation {code}: its {heading.lower()} {show(value)} "
                                      "holds control characters a workbook cannot store (such "
@@ -231,11 +222,11 @@ def _set_setting(ws: Worksheet, key: str, value: object) -> None:
     """Value of ``key`` (column A) into column B; appends the key when it is missing."""
     for row in ws.iter_rows(min_col=1, max_col=1):
         if str(row[0].value or "").strip() == key:
-            _put(ws, row[0].row, 2, value)
+            put_value(ws, row[0].row, 2, value)
             return
     r = ws.max_row + 1
     ws.cell(row=r, column=1, value=key)
-    _put(ws, r, 2, value)
+    put_value(ws, r, 2, value)
 
 
 # --------------------------------------------------------------------------- results
@@ -377,14 +368,14 @@ def _write_about(wb: Workbook, when: _dt.datetime, settings_used: Mapping[str, o
     shown = dict(settings_used) | ({"Cut-points source": source} if source else {})
     for key, value in shown.items():
         ws.cell(row=r, column=1, value=str(key))
-        _put(ws, r, 2, _cell_value(value)).alignment = _LEFT
+        put_value(ws, r, 2, _cell_value(value)).alignment = _LEFT
         r += 1
     if notes:
         r += 1
         ws.cell(row=r, column=1, value="Notes").font = Font(bold=True)
         for note in notes:
             r += 1
-            _put(ws, r, 2, note)
+            put_value(ws, r, 2, note)
 
 
 def write_results(wb: Workbook, results: LeagueTables, settings_used: Mapping[str, object],
