@@ -144,15 +144,13 @@ def write_outputs(src: Path, dest: Path, results: LeagueTables,
     with zipfile.ZipFile(src) as zf:
         output_parts = [part for name, part in sheet_parts(zf).items()
                         if name in OUTPUT_SHEETS]
-    lost = unsupported_parts(src, sheets=output_parts)
-    if not lost:
+    if not unsupported_parts(src, sheets=output_parts):
         try:
             write_outputs_to_package(src, dest, results, shown, saving=saving)
             return []
         except PackageUnsupported:
-            lost = unsupported_parts(src)
-    else:
-        lost = unsupported_parts(src)
+            pass
+    lost = unsupported_parts(src)
     if lost and refuse_losses:
         raise PartsWouldBeLost(lost)
     _write_with_openpyxl(src, dest, results, shown)
