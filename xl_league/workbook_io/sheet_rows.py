@@ -82,14 +82,20 @@ def _cell_xml(ref: str, style: int, kind: str, value: object, epoch: _dt.datetim
     return f'<c{attrs} t="{kind}"><v>{escape(safe_string(value))}</v></c>'
 
 
+def _plain_text(value: str) -> bool:
+    """Text written as it is: not empty, no space to preserve at either end, nothing a
+    worksheet cannot hold."""
+    return bool(value) and not value[0].isspace() and not value[-1].isspace() \
+        and not ILLEGAL_CHARACTERS_RE.search(value)
+
+
 def _table_cell_xml(ws: Worksheet, ref: str, style: int, value: object) -> str:
     """:func:`_cell_xml` of a table's value, the common kinds without detours."""
     kind = type(value)
     if kind is float and math.isfinite(value):
         return (f'<c r="{ref}" s="{style}" t="n"><v>{value:.16g}</v></c>' if style else
                 f'<c r="{ref}" t="n"><v>{value:.16g}</v></c>')
-    if kind is str and value and not value[0].isspace() and not value[-1].isspace() \
-            and not ILLEGAL_CHARACTERS_RE.search(value):
+    if kind is str and _plain_text(value):
         return (f'<c r="{ref}" s="{style}" t="inlineStr"><is><t>{_text_xml(value)}</t></is></c>'
                 if style else f'<c r="{ref}" t="inlineStr"><is><t>{_text_xml(value)}</t></is></c>')
     data_type, value = _kind_and_value(ws, value)
@@ -146,7 +152,6 @@ class SheetRows:
                        + "</row>").encode("utf-8")
         return rows
 
-
     def _table_xml(self, table: _Table, style_of: StyleMap, letter: Callable[[int], str],
                    by_row: dict[int, list[tuple[int, str]]]) -> None:
         """The cells of ``table`` into ``by_row``: a number or plain text written in one step
@@ -164,8 +169,7 @@ class SheetRows:
                         table.wrapped[(r, c)]), value)))
                 elif type(value) is float and isfinite(value):
                     out.append((c, f'<c r="{col}{r}"{st} t="n"><v>{value:.16g}</v></c>'))
-                elif type(value) is str and value and not value[0].isspace() \
-                        and not value[-1].isspace() and not ILLEGAL_CHARACTERS_RE.search(value):
+                elif type(value) is str and _plain_text(value):
                     out.append((c, f'<c r="{col}{r}"{st} t="inlineStr"><is><t>{text_xml(value)}'
                                    '</t></is></c>'))
                 else:
