@@ -42,25 +42,16 @@ _BATCH_CELLS = 2_000_000
 _STAND_IN_CELLS = 250_000
 
 
-def _replicate_means(block: np.ndarray, counts: np.ndarray, reps: int,
-                     rng: np.random.Generator) -> np.ndarray:
-    """(reps, n) bootstrap means; block holds each organisation's scores left-packed.
+def _means_of_draws(block: np.ndarray, counts: np.ndarray, u: np.ndarray,
+                    out: np.ndarray) -> None:
+    """(reps, n) bootstrap means of the draws ``u`` (reps, n, kmax), into ``out``; ``block``
+    holds each organisation's scores left-packed.
 
     Draw ``j`` of organisation ``i`` picks score ``floor(u · k_i)`` of its ``k_i`` scores;
     draws beyond ``k_i`` are made (so the random stream does not depend on the data) and
-    ignored.
+    ignored. ``u`` is overwritten. In place and through flat indices: no (reps, n, kmax)
+    temporaries beyond the draws, their indices and the picked scores.
     """
-    n, kmax = block.shape
-    means = np.empty((reps, n))
-    _means_of_draws(block, counts, rng.random((reps, n, kmax)), means)
-    return means
-
-
-def _means_of_draws(block: np.ndarray, counts: np.ndarray, u: np.ndarray,
-                    out: np.ndarray) -> None:
-    """The means :func:`_replicate_means` makes of the draws ``u``, into ``out``. ``u`` is
-    overwritten. In place and through flat indices: no (reps, n, kmax) temporaries beyond
-    the draws, their indices and the picked scores."""
     n, kmax = block.shape
     u *= counts[None, :, None]
     idx = u.astype(np.intp)
@@ -89,8 +80,8 @@ def _batch_means(block: np.ndarray, counts: np.ndarray, reps: int, draw_reps: in
 
     The draws are made here, in stream order; with a ``pool`` each chunk's means are worked
     out on another core while the next chunk is drawn (numpy lets go of the interpreter in
-    both), at most one chunk per worker ahead, so memory stays a few chunks. The means are those of
-    :func:`_replicate_means` on the same stream, bit for bit.
+    both), at most one chunk per worker ahead, so memory stays a few chunks. Whoever works
+    them out, the means are the same, bit for bit.
     """
     n, kmax = block.shape
     means = np.empty((reps, n))
