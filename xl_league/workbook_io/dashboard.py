@@ -302,13 +302,19 @@ def _wrapped_note(ws: Worksheet, row: int, text: str, col: int = 1, width: int =
     return row + offset
 
 
-def _segments_chart(ws: Worksheet, head: int, first: int, last: int) -> BarChart:
+def _stacked_bars(direction: str, gap: int, title: str) -> BarChart:
+    """A stacked bar chart (``direction`` "bar": horizontal, "col": upright) with its title."""
     chart = BarChart()
-    chart.type = "bar"
+    chart.type = direction
     chart.grouping = "stacked"
     chart.overlap = 100
-    chart.gapWidth = 60
-    _title(chart, "Organisations by final segment, per type")
+    chart.gapWidth = gap
+    _title(chart, title)
+    return chart
+
+
+def _segments_chart(ws: Worksheet, head: int, first: int, last: int) -> BarChart:
+    chart = _stacked_bars("bar", 60, "Organisations by final segment, per type")
     chart.y_axis.title = "Organisations"
     chart.x_axis.scaling.orientation = "maxMin"      # first type at the top,
     chart.y_axis.crosses = "max"                     # the counts axis below the bars
@@ -392,13 +398,8 @@ def _histogram(ws: Worksheet, area: _DataArea, results: LeagueTables) -> BarChar
     head, first, last = area.block(
         "Distribution of average metric scores (organisations per bin, by unadjusted segment)",
         ["Average metric score", *names, "All"], rows, [STYLE_TEXT] + [STYLE_WHOLE] * 5)
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.gapWidth = 15
-    _title(chart, f"Average metric scores of {len(league)} organisations (colour: segment, "
-                  "changing at each cut-point)")
+    chart = _stacked_bars("col", 15, f"Average metric scores of {len(league)} organisations "
+                                     "(colour: segment, changing at each cut-point)")
     chart.x_axis.title = "Average metric score (1 best, 4 worst), bins of 0.1"
     chart.y_axis.title = "Organisations"
     chart.add_data(Reference(ws, min_col=DATA_COLUMN + 1, max_col=DATA_COLUMN + 4,
@@ -423,12 +424,7 @@ def _override_chart(ws: Worksheet, area: _DataArea, results: LeagueTables) -> Ba
         ["Type", f"Capped: segment 1 to {cap}", f"Capped: segment 2 to {cap}",
          f"In deficit, already segment {cap} or worse"], rows,
         [STYLE_TEXT] + [STYLE_WHOLE] * 3)
-    chart = BarChart()
-    chart.type = "col"
-    chart.grouping = "stacked"
-    chart.overlap = 100
-    chart.gapWidth = 80
-    _title(chart, "Financial override: organisations in deficit, per type")
+    chart = _stacked_bars("col", 80, "Financial override: organisations in deficit, per type")
     chart.y_axis.title = "Organisations in deficit"
     chart.add_data(Reference(ws, min_col=DATA_COLUMN + 1, max_col=DATA_COLUMN + 3,
                              min_row=head, max_row=last), titles_from_data=True)
